@@ -1,0 +1,430 @@
+package local
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/magpie-sdc/magpie/shared/store"
+)
+
+// Items are stored in a compact typed encoding of DynamoDB's AttributeValue
+// model (S, N, B, BOOL, NULL, M, L, SS). It is binary rather than JSON
+// because decoding is on the query path: JSON cost ~16µs per item, a 30-item
+// query ~0.5ms. The layout:
+//
+//	item  = version(1) uvarint(count) { str(name) value }   names sorted
+//	value = tag payload
+//	  S   str            N  str (decimal text)      B  str (bytes)
+//	  T / F (bool)       0 (NULL)
+//	  M   uvarint(count) { str(key) value }         keys sorted
+//	  L   uvarint(count) { value }
+//	  s   uvarint(count) { str }                    (SS, order kept)
+//	str   = uvarint(len) bytes
+//
+// Numbers are decimal text, so int64 values keep every digit; whole numbers
+// decode as int64 and the others as float64, as the port documents. Sorted
+// names make the encoding canonical: equal values have equal bytes, which is
+// how attribute conditions compare.
+const (
+	codecVersion = 1
+
+	tagS     = 'S'
+	tagN     = 'N'
+	tagB     = 'B'
+	tagTrue  = 'T'
+	tagFalse = 'F'
+	tagNull  = '0'
+	tagM     = 'M'
+	tagL     = 'L'
+	tagSS    = 's'
+
+	maxItemSize = 400 * 1024 // bytes, DynamoDB's item limit
+	maxDepth    = 32         // nesting levels DynamoDB allows
+)
+
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, store.ErrInvalid)...)
+}
+
+type encoder struct{ buf []byte }
+
+func (e *encoder) str(s string) {
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(s)))
+	e.buf = append(e.buf, s...)
+}
+
+// encodeItem validates item and returns its stored form.
+func encodeItem(item store.Item) ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 256)}
+	e.buf = append(e.buf, codecVersion)
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(item)))
+	size := 0
+	for _, name := range slices.Sorted(maps.Keys(item)) {
+		if name == "" || !utf8.ValidString(name) {
+			return nil, invalidf("attribute name %q", name)
+		}
+		e.str(name)
+		n, err := e.value(item[name], 1)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		size += len(name) + n
+	}
+	if size > maxItemSize {
+		return nil, invalidf("item of about %d bytes exceeds the 400 KB limit", size)
+	}
+	return e.buf, nil
+}
+
+// encodedValue is the stored form of v alone, to compare a condition's value
+// with a stored attribute byte for byte.
+func encodedValue(v any) ([]byte, error) {
+	var e encoder
+	if _, err := e.value(v, 1); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// value appends one Go value and returns its DynamoDB size.
+func (e *encoder) value(v any, depth int) (int, error) {
+	if depth > maxDepth {
+		return 0, invalidf("nested deeper than %d levels", maxDepth)
+	}
+	switch x := v.(type) {
+	case nil:
+		e.buf = append(e.buf, tagNull)
+		return 1, nil
+	case string:
+		if !utf8.ValidString(x) {
+			return 0, invalidf("string is not UTF-8")
+		}
+		e.buf = append(e.buf, tagS)
+		e.str(x)
+		return len(x), nil
+	case bool:
+		if x {
+			e.buf = append(e.buf, tagTrue)
+		} else {
+			e.buf = append(e.buf, tagFalse)
+		}
+		return 1, nil
+	case int:
+		return e.int(int64(x)), nil
+	case int8:
+		return e.int(int64(x)), nil
+	case int16:
+		return e.int(int64(x)), nil
+	case int32:
+		return e.int(int64(x)), nil
+	case int64:
+		return e.int(x), nil
+	case uint:
+		return e.uint(uint64(x))
+	case uint8:
+		return e.int(int64(x)), nil
+	case uint16:
+		return e.int(int64(x)), nil
+	case uint32:
+		return e.int(int64(x)), nil
+	case uint64:
+		return e.uint(x)
+	case float32:
+		return e.float(float64(x))
+	case float64:
+		return e.float(x)
+	case []byte:
+		e.buf = append(e.buf, tagB)
+		e.str(string(x))
+		return len(x), nil
+	case []string:
+		e.buf = append(e.buf, tagSS)
+		e.buf = binary.AppendUvarint(e.buf, uint64(len(x)))
+		size := 0
+		for _, s := range x {
+			if !utf8.ValidString(s) {
+				return 0, invalidf("string is not UTF-8")
+			}
+			e.str(s)
+			size += len(s)
+		}
+		return size, nil
+	case map[string]any:
+		return e.mapValue(x, depth)
+	case store.Item:
+		return e.mapValue(x, depth)
+	case map[string]string:
+		m := make(map[string]any, len(x))
+		for k, s := range x {
+			m[k] = s
+		}
+		return e.mapValue(m, depth)
+	case []any:
+		e.buf = append(e.buf, tagL)
+		e.buf = binary.AppendUvarint(e.buf, uint64(len(x)))
+		size := 3
+		for i, el := range x {
+			n, err := e.value(el, depth+1)
+			if err != nil {
+				return 0, fmt.Errorf("[%d]: %w", i, err)
+			}
+			size += n + 1
+		}
+		return size, nil
+	}
+	return 0, invalidf("unsupported value type %T", v)
+}
+
+func (e *encoder) mapValue(x map[string]any, depth int) (int, error) {
+	e.buf = append(e.buf, tagM)
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(x)))
+	size := 3
+	for _, k := range slices.Sorted(maps.Keys(x)) {
+		if !utf8.ValidString(k) {
+			return 0, invalidf("map key %q is not UTF-8", k)
+		}
+		e.str(k)
+		n, err := e.value(x[k], depth+1)
+		if err != nil {
+			return 0, fmt.Errorf(".%s: %w", k, err)
+		}
+		size += len(k) + n + 1
+	}
+	return size, nil
+}
+
+func (e *encoder) number(n string) int {
+	e.buf = append(e.buf, tagN)
+	e.str(n)
+	return len(n)/2 + 1
+}
+
+func (e *encoder) int(i int64) int { return e.number(strconv.FormatInt(i, 10)) }
+
+func (e *encoder) uint(u uint64) (int, error) {
+	if u > math.MaxInt64 {
+		return 0, invalidf("integer %d does not fit int64", u)
+	}
+	return e.int(int64(u)), nil
+}
+
+// float writes whole numbers as integers so they read back as int64, the way
+// DynamoDB normalises 3.0 to 3; NaN, infinities and magnitudes DynamoDB
+// cannot hold are refused.
+func (e *encoder) float(f float64) (int, error) {
+	abs := math.Abs(f)
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return 0, invalidf("number %v", f)
+	case abs >= 1e126 || (abs != 0 && abs < 1e-130):
+		return 0, invalidf("number %v is out of DynamoDB's range", f)
+	case f == math.Trunc(f) && abs < 1<<63:
+		return e.int(int64(f)), nil
+	}
+	return e.number(strconv.FormatFloat(f, 'g', -1, 64)), nil
+}
+
+var errCorrupt = errors.New("corrupt stored item")
+
+// decoder reads the encoding; it never trusts lengths or counts, so damaged
+// data gives an error, not a panic. Values it returns never alias its input
+// (bbolt's memory is only valid inside a transaction).
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.b = nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads an element count, each element taking at least one byte.
+func (d *decoder) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) raw() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil
+	}
+	out := d.b[:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *decoder) tag() byte {
+	if len(d.b) == 0 {
+		d.fail()
+		return 0
+	}
+	t := d.b[0]
+	d.b = d.b[1:]
+	return t
+}
+
+func (d *decoder) header() int {
+	if len(d.b) == 0 || d.b[0] != codecVersion {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[1:]
+	return d.count()
+}
+
+// decodeItem turns a stored item back into Go values.
+func decodeItem(data []byte) (store.Item, error) {
+	d := decoder{b: data}
+	n := d.header()
+	item := make(store.Item, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		name := string(d.raw())
+		item[name] = d.value(1)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return item, nil
+}
+
+func (d *decoder) value(depth int) any {
+	if depth > maxDepth+1 {
+		d.fail()
+		return nil
+	}
+	switch d.tag() {
+	case tagNull:
+		return nil
+	case tagTrue:
+		return true
+	case tagFalse:
+		return false
+	case tagS:
+		return string(d.raw())
+	case tagN:
+		v, err := parseNumber(string(d.raw()))
+		if err != nil {
+			d.fail()
+		}
+		return v
+	case tagB:
+		return append([]byte{}, d.raw()...)
+	case tagSS:
+		ss := make([]string, d.count())
+		for i := range ss {
+			ss[i] = string(d.raw())
+		}
+		return ss
+	case tagL:
+		l := make([]any, d.count())
+		for i := range l {
+			l[i] = d.value(depth + 1)
+		}
+		return l
+	case tagM:
+		n := d.count()
+		m := make(map[string]any, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			k := string(d.raw())
+			m[k] = d.value(depth + 1)
+		}
+		return m
+	}
+	d.fail()
+	return nil
+}
+
+// skip passes over one value without building it.
+func (d *decoder) skip(depth int) {
+	if depth > maxDepth+1 {
+		d.fail()
+		return
+	}
+	switch d.tag() {
+	case tagNull, tagTrue, tagFalse:
+	case tagS, tagN, tagB:
+		d.raw()
+	case tagSS:
+		for n := d.count(); n > 0 && d.err == nil; n-- {
+			d.raw()
+		}
+	case tagL:
+		for n := d.count(); n > 0 && d.err == nil; n-- {
+			d.skip(depth + 1)
+		}
+	case tagM:
+		for n := d.count(); n > 0 && d.err == nil; n-- {
+			d.raw()
+			d.skip(depth + 1)
+		}
+	default:
+		d.fail()
+	}
+}
+
+// rawAttrs maps each top-level attribute of a stored item to its encoded
+// value (sub-slices of stored, valid as long as it is).
+func rawAttrs(stored []byte) (map[string][]byte, error) {
+	d := decoder{b: stored}
+	n := d.header()
+	attrs := make(map[string][]byte, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		name := d.raw()
+		start := d.b
+		d.skip(1)
+		attrs[string(name)] = start[:len(start)-len(d.b)]
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return attrs, nil
+}
+
+// rawString returns the string held by an encoded value, if it is one.
+func rawString(raw []byte) (string, bool) {
+	if len(raw) == 0 || raw[0] != tagS {
+		return "", false
+	}
+	d := decoder{b: raw[1:]}
+	s := string(d.raw())
+	return s, d.err == nil
+}
+
+func parseNumber(n string) (any, error) {
+	if !strings.ContainsAny(n, ".eE") {
+		if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+			return i, nil
+		}
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return nil, fmt.Errorf("number %q: %w", n, err)
+	}
+	return f, nil
+}
