@@ -5,8 +5,8 @@
 package mission
 
 import (
-	_ "embed"
 	"bytes"
+	_ "embed"
 	"fmt"
 	"os"
 
@@ -18,9 +18,9 @@ var builtinMMS []byte
 
 // Profile describes one mission.
 type Profile struct {
-	ID            string `yaml:"id" json:"id"`
-	Name          string `yaml:"name" json:"name"`
-	Description   string `yaml:"description" json:"description"`
+	ID            string   `yaml:"id" json:"id"`
+	Name          string   `yaml:"name" json:"name"`
+	Description   string   `yaml:"description" json:"description"`
 	Spacecraft    []string `yaml:"spacecraft" json:"spacecraft"`
 	Constellation string   `yaml:"constellation" json:"constellation"`
 

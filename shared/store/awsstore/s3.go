@@ -396,11 +396,20 @@ func (s *ObjectStore) Copy(ctx context.Context, srcKey, dstKey string, opts stor
 	if opts.ContentType == "" && opts.Metadata == nil {
 		meta.contentType, meta.metadata = src.ContentType, src.Metadata
 	}
-	info := meta.info(dstKey, src.Size, src.SHA256, s.clock.Now())
+	info := meta.info(dstKey, src.Size, copyDigest(src, meta), s.clock.Now())
 	if out.CopyObjectResult != nil && out.CopyObjectResult.LastModified != nil {
 		info.ModTime = *out.CopyObjectResult.LastModified
 	}
 	return info, nil
+}
+
+// copyDigest is the digest of a copy: the source's, or the one the caller
+// gave and verifySource checked by reading a source stored without one.
+func copyDigest(src store.ObjectInfo, meta putMeta) string {
+	if src.SHA256 != "" {
+		return src.SHA256
+	}
+	return meta.sha256
 }
 
 var errSourceChanged = errors.New("copy source changed during the copy")
@@ -433,7 +442,7 @@ func (s *ObjectStore) copyOnce(ctx context.Context, srcKey, dstKey string, opts 
 		CopySource:        aws.String(copySource(s.bucket, srcKey)),
 		CopySourceIfMatch: &etag,
 		MetadataDirective: types.MetadataDirectiveReplace,
-		Metadata:          meta.s3Metadata(src.SHA256),
+		Metadata:          meta.s3Metadata(copyDigest(src, meta)),
 		StorageClass:      meta.class,
 	}
 	if meta.contentType != "" {
