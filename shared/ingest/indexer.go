@@ -32,7 +32,7 @@ const QuarantinePrefix = "quarantine/"
 
 // MetaSHA256 is the object metadata key an uploader may set to the SHA-256
 // (hex) it expects; the archive copy is verified against it.
-const MetaSHA256 = "sha256"
+const MetaSHA256 = "expected-sha256"
 
 // Results of indexing one dropbox object.
 const (
@@ -156,14 +156,7 @@ func (ix *Indexer) validateName(name string) (naming.Name, *rejection) {
 		}
 		return nil, &rejection{CodeInvalidName, err.Error()}
 	}
-	switch v := n.(type) {
-	case naming.Science:
-		err = ix.Profile.CheckProduct(v.SC, v.Instrument, v.Rate, v.Level, v.Descriptor, v.Ext, v.TimeDigits)
-	case naming.Ancillary:
-		err = ix.Profile.CheckAncillary(v.SCID(), v.ProductCode())
-	case naming.Selection:
-		err = ix.Profile.CheckSelection(string(v.Type))
-	}
+	err = ix.Profile.CheckName(n)
 	if err != nil {
 		return nil, &rejection{CodeUnknownProduct, err.Error()}
 	}

@@ -34,6 +34,79 @@ type Profile struct {
 	Release    Release    `yaml:"release" json:"release"`
 	Burst      Burst      `yaml:"burst" json:"burst"`
 	Simulation Simulation `yaml:"simulation" json:"simulation"`
+
+	// Products is the product graph: how every derived product is made.
+	// Processors declares the external (executable) processors it may use;
+	// built-in processors are registered in code (shared/processors).
+	// shared/pipeline validates both (cycles, unknown products, producers).
+	Products   []ProductNode  `yaml:"products" json:"products"`
+	Processors []ProcessorDef `yaml:"processors" json:"processors"`
+}
+
+// ProductNode is one node of the product graph: an output product, the
+// processor that makes it, the inputs it needs and how its jobs are
+// partitioned in time. A node applies to every spacecraft; its inputs are
+// the same spacecraft's products (ancillary ones: that spacecraft's).
+type ProductNode struct {
+	ID        string     `yaml:"id" json:"id"`
+	Processor string     `yaml:"processor" json:"processor"`
+	Output    ProductRef `yaml:"output" json:"output"`
+	// Extensions of the output files; empty means [cdf]. A quick-look node
+	// writes [cdf, png].
+	Extensions []string `yaml:"extensions" json:"extensions"`
+	// Partition is "daily" (one job per UTC day, 8-digit time tag) or
+	// "segment" (one job per burst segment, the 14-digit tag of the input).
+	Partition string      `yaml:"partition" json:"partition"`
+	Inputs    []NodeInput `yaml:"inputs" json:"inputs"`
+	// Params are passed to the processor unchanged.
+	Params map[string]string `yaml:"params" json:"params"`
+}
+
+// ProductRef names a product independently of spacecraft, time and
+// version: a science product (instrument, rate, level, descriptor) or an
+// ancillary product code.
+type ProductRef struct {
+	Instrument string `yaml:"instrument" json:"instrument,omitempty"`
+	Rate       string `yaml:"rate" json:"rate,omitempty"`
+	Level      string `yaml:"level" json:"level,omitempty"`
+	Descriptor string `yaml:"descriptor" json:"descriptor,omitempty"`
+	Ancillary  string `yaml:"ancillary" json:"ancillary,omitempty"`
+}
+
+// NodeInput is one input of a graph node.
+type NodeInput struct {
+	// Name is the input's role in the processor manifest ("l0", "cal", "att").
+	Name       string `yaml:"name" json:"name"`
+	ProductRef `yaml:",inline"`
+	// Ext restricts the input files to one extension (default: any).
+	Ext string `yaml:"ext" json:"ext,omitempty"`
+	// Window is which files of the product the job needs:
+	//   same      the file with the job's own time tag (day or segment)
+	//   covering  the file whose time range covers the job's day (ancillary)
+	//   latest    the newest file at or before the job's start (calibration)
+	//   adjacent  the same day plus, when present, the previous and next days
+	Window string `yaml:"window" json:"window"`
+	// Trigger: the arrival of a file of this input starts jobs. Other inputs
+	// only feed them (and re-plan jobs that were waiting for them).
+	Trigger bool `yaml:"trigger" json:"trigger"`
+	// Optional inputs may be missing; required ones make the job NOTRUN.
+	Optional bool `yaml:"optional" json:"optional"`
+	// Calibration marks the input whose version Y is the calibration
+	// version of the outputs (their Y).
+	Calibration bool `yaml:"calibration" json:"calibration"`
+}
+
+// ProcessorDef declares an external processor: an executable run with the
+// path of a job manifest as its only argument.
+type ProcessorDef struct {
+	ID      string   `yaml:"id" json:"id"`
+	Command []string `yaml:"command" json:"command"`
+	// FormatVersion is X of the outputs' versions.
+	FormatVersion int `yaml:"format_version" json:"format_version"`
+	// SoftwareVersion identifies the code; a new one is a new job identity.
+	SoftwareVersion string `yaml:"software_version" json:"software_version"`
+	// TimeoutSeconds bounds one run; 0 means the runner's default.
+	TimeoutSeconds int `yaml:"timeout_seconds" json:"timeout_seconds"`
 }
 
 // Rate is a data rate mode (srvy, fast, brst, ...).
@@ -230,4 +303,6 @@ func mergeSections(p, fresh *Profile, present map[string]yaml.Node) {
 	set("release", func() { p.Release = fresh.Release })
 	set("burst", func() { p.Burst = fresh.Burst })
 	set("simulation", func() { p.Simulation = fresh.Simulation })
+	set("products", func() { p.Products = fresh.Products })
+	set("processors", func() { p.Processors = fresh.Processors })
 }
