@@ -248,7 +248,7 @@ func (ix *Indexer) announce(ctx context.Context, out Outcome, key string, rec ca
 	}
 	out.Result, out.Record = result, &rec
 	if result == ResultIndexed {
-		ix.Log.Info("indexed", "file", rec.Name, "size", rec.Size, "archive_key", rec.ArchiveKey)
+		ix.Log.InfoContext(ctx, "indexed", "file", rec.Name, "size", rec.Size, "archive_key", rec.ArchiveKey)
 	}
 	return out, nil
 }
@@ -308,7 +308,7 @@ func (ix *Indexer) quarantine(ctx context.Context, out Outcome, info store.Objec
 	if err := ix.Dropbox.Delete(ctx, out.Key); err != nil {
 		return out, fmt.Errorf("ingest %s: remove quarantined dropbox copy: %w", out.Key, err)
 	}
-	ix.Log.Warn("quarantined", "file", out.Name, "code", r.code, "reason", r.reason)
+	ix.Log.WarnContext(ctx, "quarantined", "file", out.Name, "code", r.code, "reason", r.reason)
 	out.Result, out.Code, out.Reason, out.QuarantineKey = ResultQuarantined, r.code, r.reason, qkey
 	return out, nil
 }

@@ -84,7 +84,7 @@ func (h *Handler) handleSQS(ctx context.Context, ev awsevents.SQSEvent) Response
 		if err != nil {
 			// A message that can never be parsed would be redelivered forever;
 			// report it so it ends in the DLQ after the queue's max receives.
-			h.Indexer.Log.Error("unreadable message", "message_id", msg.MessageId, "err", err)
+			h.Indexer.Log.ErrorContext(ctx, "unreadable message", "message_id", msg.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, awsevents.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			continue
 		}
@@ -92,7 +92,7 @@ func (h *Handler) handleSQS(ctx context.Context, ev awsevents.SQSEvent) Response
 		for _, ref := range refs {
 			out, err := h.indexRef(ctx, ref)
 			if err != nil {
-				h.Indexer.Log.Error("index failed", "key", ref.Key, "err", err)
+				h.Indexer.Log.ErrorContext(ctx, "index failed", "key", ref.Key, "err", err)
 				failed = true
 				continue
 			}
@@ -107,7 +107,7 @@ func (h *Handler) handleSQS(ctx context.Context, ev awsevents.SQSEvent) Response
 
 func (h *Handler) indexRef(ctx context.Context, ref ObjectRef) (Outcome, error) {
 	if h.Bucket != "" && ref.Bucket != h.Bucket {
-		h.Indexer.Log.Warn("event for another bucket ignored", "bucket", ref.Bucket, "key", ref.Key)
+		h.Indexer.Log.WarnContext(ctx, "event for another bucket ignored", "bucket", ref.Bucket, "key", ref.Key)
 		return Outcome{Key: ref.Key, Result: ResultSkipped, Reason: "not the dropbox bucket"}, nil
 	}
 	return h.Indexer.Index(ctx, ref.Key)
