@@ -258,7 +258,7 @@ func checkCycles(nodes []mission.ProductNode, producer map[string]string) error 
 		switch state[id] {
 		case active:
 			i := slices.Index(path, id)
-			return fmt.Errorf("invalid product graph: cycle %s -> %s", strings.Join(path[i:], " -> "), id)
+			return fmt.Errorf("cycle: %s needs %s", strings.Join(path[i:], " needs "), id)
 		case done:
 			return nil
 		}

@@ -22,15 +22,17 @@ type Manifest struct {
 	Node            string `json:"node"`
 	Processor       string `json:"processor"`
 	SoftwareVersion string `json:"software_version"`
+	// Generated is when the job ran (the outputs' generation date).
+	Generated time.Time `json:"generated"`
 	// Spacecraft and its 1-based number in the mission profile.
 	Spacecraft       string `json:"spacecraft"`
 	SpacecraftNumber int    `json:"spacecraft_number"`
 	// Partition is daily or segment; Start is the time tag (UTC), End the
 	// end of a daily partition (zero for a segment: its data say).
-	Partition  string    `json:"partition"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end,omitzero"`
-	TimeDigits int       `json:"time_digits"`
+	Partition  string          `json:"partition"`
+	Start      time.Time       `json:"start"`
+	End        time.Time       `json:"end,omitzero"`
+	TimeDigits int             `json:"time_digits"`
 	Inputs     []ManifestInput `json:"inputs"`
 	// OutputDir is where the processor writes its outputs and OutputManifestFile.
 	OutputDir string `json:"output_dir"`

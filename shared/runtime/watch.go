@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -50,17 +51,32 @@ func (l *Local) Watch(ctx context.Context, cfg WatchConfig) error {
 		l.Log.Info("dropbox sweep", "seen", res.Seen, "indexed", res.Indexed, "duplicate", res.Duplicate, "quarantined", res.Quarantined, "failed", res.Failed)
 	}
 
-	d := newDebouncer(cfg.Quiet, func(path string) {
-		key, ok := dropboxKey(root, path)
-		if !ok {
-			return
-		}
-		if _, err := os.Stat(path); err != nil {
-			return // moved away again, or already indexed
-		}
-		l.IngestKeys(ctx, []string{key}, nil)
-	})
-	defer d.stop()
+	// Touched paths wait in the debouncer until quiet; then a fixed pool of
+	// workers indexes them. A delivery of thousands of files costs one map
+	// entry each while it waits, never a goroutine each.
+	d := newDebouncer(cfg.Quiet)
+	due := make(chan string, 64)
+	var wg sync.WaitGroup
+	for range l.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range due {
+				key, ok := dropboxKey(root, p)
+				if !ok {
+					continue
+				}
+				if _, err := os.Stat(p); err != nil {
+					continue // moved away again, or already indexed
+				}
+				if _, err := l.Ingest(ctx, key); err != nil {
+					l.Log.Error("ingest failed", "key", key, "err", err)
+				}
+			}
+		}()
+	}
+	go d.run(ctx, due)
+	defer wg.Wait()
 
 	var sweep <-chan time.Time
 	if cfg.SweepEvery > 0 {
@@ -156,47 +172,57 @@ func addTree(w *fsnotify.Watcher, dir string) error {
 	})
 }
 
-// debouncer calls fire(path) once a path has had no touch for quiet.
+// debouncer releases a path once it has gone quiet: no touch for quiet.
 type debouncer struct {
 	quiet time.Duration
-	fire  func(string)
 
-	mu     sync.Mutex
-	timers map[string]*time.Timer
-	wg     sync.WaitGroup
+	mu  sync.Mutex
+	due map[string]time.Time
 }
 
-func newDebouncer(quiet time.Duration, fire func(string)) *debouncer {
-	return &debouncer{quiet: quiet, fire: fire, timers: map[string]*time.Timer{}}
+func newDebouncer(quiet time.Duration) *debouncer {
+	return &debouncer{quiet: quiet, due: map[string]time.Time{}}
 }
 
 func (d *debouncer) touch(path string) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if t, ok := d.timers[path]; ok {
-		if t.Stop() {
-			t.Reset(d.quiet)
-			return
-		}
-	}
-	d.wg.Add(1)
-	d.timers[path] = time.AfterFunc(d.quiet, func() {
-		defer d.wg.Done()
-		d.mu.Lock()
-		delete(d.timers, path)
-		d.mu.Unlock()
-		d.fire(path)
-	})
+	d.due[path] = time.Now().Add(d.quiet)
+	d.mu.Unlock()
 }
 
-func (d *debouncer) stop() {
-	d.mu.Lock()
-	for p, t := range d.timers {
-		if t.Stop() {
-			d.wg.Done()
+// run sends quiet paths to out, oldest deadline first, until ctx ends; then
+// it closes out.
+func (d *debouncer) run(ctx context.Context, out chan<- string) {
+	defer close(out)
+	t := time.NewTicker(max(d.quiet/4, 5*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, p := range d.take(now) {
+				select {
+				case out <- p:
+				case <-ctx.Done():
+					return
+				}
+			}
 		}
-		delete(d.timers, p)
 	}
-	d.mu.Unlock()
-	d.wg.Wait()
+}
+
+// take removes and returns the paths whose deadline has passed.
+func (d *debouncer) take(now time.Time) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ready []string
+	for p, at := range d.due {
+		if !at.After(now) {
+			ready = append(ready, p)
+			delete(d.due, p)
+		}
+	}
+	sort.Slice(ready, func(i, j int) bool { return ready[i] < ready[j] })
+	return ready
 }
