@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"simulate":   {"write a simulated mission's telemetry, ancillary and burst metadata", simulateCommand},
 		"ingest":     {"ingest files into the SDC (locally or through a server)", ingestCommand},
 		"check-name": {"parse file names and print their fields as JSON lines", checkNameCommand},
+		"workflow":   {"run or inspect Step Functions workflows locally", workflowCommand},
 		"sweep":      {"index everything waiting in a stopped SDC's dropbox, then exit", sweepCommand},
 	}
 }
