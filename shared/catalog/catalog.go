@@ -21,6 +21,7 @@ import (
 //	  by-product     ppk = ProductKey()          psk = T#<yyyymmddhhmmss>#V#<sortable version>
 //	  by-ingest      fpk = F#<ingest yyyy-mm-dd> fsk = <ingest time, fixed width>#<name>
 //	product entry    pk = "PRODUCTS"             sk = ProductKey()
+//	feed day entry   pk = "FEEDDAYS"             sk = <ingest yyyy-mm-dd>
 //
 // The name-keyed primary key makes "is this name archived?" a strongly
 // consistent read and immutability a single condition (attribute_not_exists),
@@ -30,6 +31,7 @@ const (
 	indexProduct = "by-product"
 	indexIngest  = "by-ingest"
 	productsPK   = "PRODUCTS"
+	feedDaysPK   = "FEEDDAYS"
 	ingestLayout = "2006-01-02T15:04:05.000000000Z"
 )
 
@@ -79,6 +81,9 @@ func (c *Catalog) Add(ctx context.Context, r Record) (Record, error) {
 	if err := c.ensureProduct(ctx, r); err != nil {
 		return Record{}, err
 	}
+	if err := c.ensureFeedDay(ctx, r); err != nil {
+		return Record{}, err
+	}
 	err := c.db.Put(ctx, TableName, toItem(r), store.IfNotExists())
 	if errors.Is(err, store.ErrConditionFailed) {
 		old, gerr := c.Get(ctx, r.Name)
@@ -94,21 +99,33 @@ func (c *Catalog) Add(ctx context.Context, r Record) (Record, error) {
 }
 
 func (c *Catalog) ensureProduct(ctx context.Context, r Record) error {
-	pk := r.ProductKey()
+	return c.ensureEntry(ctx, store.Item{"pk": productsPK, "sk": r.ProductKey(), "kind": r.Kind, "sc": r.SC,
+		"instrument": r.Instrument, "rate": r.Rate, "level": r.Level, "descriptor": r.Descriptor, "product": r.Product})
+}
+
+// ensureFeedDay registers the day a record was ingested, so the change feed
+// can step from one day with records to the next without probing the empty
+// days between (a mirror starting from scratch asks for everything since 0).
+func (c *Catalog) ensureFeedDay(ctx context.Context, r Record) error {
+	return c.ensureEntry(ctx, store.Item{"pk": feedDaysPK, "sk": r.Ingested.UTC().Format(time.DateOnly)})
+}
+
+// ensureEntry writes a registry item once; the per-instance cache makes the
+// steady state cost nothing.
+func (c *Catalog) ensureEntry(ctx context.Context, item store.Item) error {
+	id := item.String("pk") + "|" + item.String("sk")
 	c.mu.Lock()
-	seen := c.known[pk]
+	seen := c.known[id]
 	c.mu.Unlock()
 	if seen {
 		return nil
 	}
-	item := store.Item{"pk": productsPK, "sk": pk, "kind": r.Kind, "sc": r.SC, "instrument": r.Instrument,
-		"rate": r.Rate, "level": r.Level, "descriptor": r.Descriptor, "product": r.Product}
 	err := c.db.Put(ctx, TableName, item, store.IfNotExists())
 	if err != nil && !errors.Is(err, store.ErrConditionFailed) {
-		return fmt.Errorf("catalog: register product %s: %w", pk, err)
+		return fmt.Errorf("catalog: register %s: %w", id, err)
 	}
 	c.mu.Lock()
-	c.known[pk] = true
+	c.known[id] = true
 	c.mu.Unlock()
 	return nil
 }
@@ -124,9 +141,10 @@ func (c *Catalog) Get(ctx context.Context, name string) (Record, error) {
 
 // Update applies fn to the record of name and writes it back if nobody else
 // changed it meanwhile (the revision check); on a conflict it re-reads and
-// retries a few times.
+// retries. Every round of a conflict lets one writer through, so the bound
+// only stops a pathological storm.
 func (c *Catalog) Update(ctx context.Context, name string, fn func(*Record) error) (Record, error) {
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < 50; attempt++ {
 		r, err := c.Get(ctx, name)
 		if err != nil {
 			return Record{}, err
@@ -378,13 +396,20 @@ func (c *Catalog) Changes(ctx context.Context, since time.Time, cursor string, l
 			return Change{}, fmt.Errorf("catalog: bad change-feed cursor: %w", store.ErrInvalid)
 		}
 	}
-	day, err := time.Parse(time.DateOnly, cur.Day)
-	if err != nil {
+	if _, err := time.Parse(time.DateOnly, cur.Day); err != nil {
 		return Change{}, fmt.Errorf("catalog: bad change-feed cursor day: %w", store.ErrInvalid)
 	}
 	var out []Record
 	lastDay := now.UTC().Format(time.DateOnly)
-	for {
+	// Start at the first day with records on or after the cursor's day.
+	next, err := c.nextFeedDay(ctx, cur.Day, true)
+	if err != nil {
+		return Change{}, err
+	}
+	if next != cur.Day {
+		cur = feedCursor{Day: next}
+	}
+	for cur.Day != "" && cur.Day <= lastDay {
 		// Appending a space makes the inclusive bound exclusive: no key
 		// contains a character below it.
 		q := store.Query{Index: indexIngest, PK: "F#" + cur.Day, Limit: limit - len(out)}
@@ -409,14 +434,37 @@ func (c *Catalog) Changes(ctx context.Context, since time.Time, cursor string, l
 		if page.Cursor != "" {
 			continue
 		}
-		if cur.Day >= lastDay {
-			break
+		next, err := c.nextFeedDay(ctx, cur.Day, false)
+		if err != nil {
+			return Change{}, err
 		}
-		day = day.AddDate(0, 0, 1)
-		cur = feedCursor{Day: day.Format(time.DateOnly)}
+		if next == "" || next > lastDay {
+			break // stay on this day: later records of it come next
+		}
+		cur = feedCursor{Day: next}
+	}
+	if cur.Day == "" {
+		cur.Day = since.UTC().Format(time.DateOnly)
 	}
 	b, _ := json.Marshal(cur)
 	return Change{Records: out, Cursor: base64.RawURLEncoding.EncodeToString(b)}, nil
+}
+
+// nextFeedDay returns the first registered ingest day after day (or equal
+// to it when inclusive), or "" when there is none.
+func (c *Catalog) nextFeedDay(ctx context.Context, day string, inclusive bool) (string, error) {
+	from := day
+	if !inclusive {
+		from += " "
+	}
+	page, err := c.db.Query(ctx, TableName, store.Query{PK: feedDaysPK, SKFrom: from, Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("catalog: change feed days: %w", err)
+	}
+	if len(page.Items) == 0 {
+		return "", nil
+	}
+	return page.Items[0].String("sk"), nil
 }
 
 // Recent returns up to n records ingested most recently (newest first),

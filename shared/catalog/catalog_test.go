@@ -271,6 +271,11 @@ func TestChangeFeedPagesAcrossDaysWithoutGapsOrRepeats(t *testing.T) {
 	if len(ch.Records) != 0+1 { // only the record ingested at now-1m is after t0+72h
 		t.Fatalf("since filter: %v", names(ch.Records))
 	}
+	// A mirror starting from scratch: since the zero time, one call.
+	ch, err = c.Changes(ctx, time.Time{}, "", 1000, now)
+	if err != nil || len(ch.Records) != 26 {
+		t.Fatalf("from scratch: %d records, %v", len(ch.Records), err)
+	}
 	if _, err := c.Changes(ctx, time.Time{}, "garbage!", 10, now); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("bad cursor: %v", err)
 	}
