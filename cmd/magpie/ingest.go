@@ -46,6 +46,7 @@ func ingestCommand(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", defaultDataDir(), "data folder of a local SDC that is not running")
 	server := fs.String("server", "", "base URL of a running SDC (e.g. http://127.0.0.1:8080); overrides --data")
 	profilePath := fs.String("profile", "", "mission profile file (with --data)")
+	user := fs.String("user", "", "team user for --server; the password comes from $MAGPIE_PASSWORD (user:password in the URL works too)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -74,6 +75,9 @@ func ingestCommand(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, 2, "ingest: --server must be a URL like http://127.0.0.1:8080")
 		}
 		client := &http.Client{Timeout: 30 * time.Minute}
+		if *user != "" {
+			base.User = url.UserPassword(*user, os.Getenv("MAGPIE_PASSWORD"))
+		}
 		send = func(ctx context.Context, path string) (ingest.Outcome, error) { return upload(ctx, client, base, path) }
 	} else {
 		p, err := loadProfile(*profilePath)
@@ -148,9 +152,14 @@ func upload(ctx context.Context, client *http.Client, base *url.URL, path string
 	defer f.Close()
 	u := base.JoinPath("/api/v1/upload")
 	u.RawQuery = url.Values{"file": {filepath.Base(path)}}.Encode()
+	u.User = nil
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), f)
 	if err != nil {
 		return ingest.Outcome{}, err
+	}
+	if base.User != nil {
+		pw, _ := base.User.Password()
+		req.SetBasicAuth(base.User.Username(), pw)
 	}
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/octet-stream")
@@ -170,6 +179,8 @@ func upload(ctx context.Context, client *http.Client, base *url.URL, path string
 		return out, nil
 	case http.StatusAccepted:
 		return ingest.Outcome{Name: filepath.Base(path), Result: ingest.ResultIndexed}, nil
+	case http.StatusUnauthorized:
+		return ingest.Outcome{}, errors.New("the server needs a team login: pass --user NAME with MAGPIE_PASSWORD set")
 	}
 	var apiErr struct {
 		Message string `json:"message"`

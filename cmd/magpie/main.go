@@ -30,7 +30,9 @@ func commands() map[string]command {
 		"ingest":     {"ingest files into the SDC (locally or through a server)", ingestCommand},
 		"check-name": {"parse file names and print their fields as JSON lines", checkNameCommand},
 		"workflow":   {"run or inspect Step Functions workflows locally", workflowCommand},
+		"jobs":       {"list and inspect processing jobs; retry-failed re-queues failed ones", jobsCommand},
 		"sweep":      {"index everything waiting in a stopped SDC's dropbox, then exit", sweepCommand},
+		"users":      {"add, list or remove team members (users add|list|remove)", usersCommand},
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/api"
+	"github.com/magpie-sdc/magpie/shared/auth"
 	"github.com/magpie-sdc/magpie/shared/clock"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/runtime"
 )
 
@@ -51,8 +53,22 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, 2, "cannot listen on %s: %v", *addr, err)
 	}
-	handler := api.New(api.Backend{Profile: p, Catalog: sdc.Catalog, Dropbox: sdc.Dropbox, Clock: clk, Log: log,
-		Ingest: sdc.Ingest, Quarantined: sdc.Quarantined, BusStats: sdc.Bus.Stats, Started: clk.Now()})
+	users := auth.NewUsers(sdc.Tables, clk)
+	if err := users.EnsureTable(ctx); err != nil {
+		return fail(stderr, 1, "%v", err)
+	}
+	secret, err := users.Secret(ctx)
+	if err != nil {
+		return fail(stderr, 1, "%v", err)
+	}
+	tokens := &auth.HMACTokens{Secret: secret, Clock: clk}
+	rel := &release.Service{Catalog: sdc.Catalog, Tables: sdc.Tables, Profile: p, Clock: clk}
+	if err := rel.EnsureTable(ctx); err != nil {
+		return fail(stderr, 1, "%v", err)
+	}
+	handler := api.New(api.Backend{Profile: p, Catalog: sdc.Catalog, Dropbox: sdc.Dropbox, Archive: sdc.Archive, Clock: clk, Log: log,
+		Ingest: sdc.Ingest, Quarantined: sdc.Quarantined, BusStats: sdc.Bus.Stats, Started: clk.Now(),
+		Passwords: users, Tokens: tokens, Issuer: tokens, Release: rel})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
 	dropbox, _ := filepath.Abs(filepath.Join(*data, "dropbox"))

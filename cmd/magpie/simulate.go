@@ -11,6 +11,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/magpie-sdc/magpie/shared/processors"
 	"github.com/magpie-sdc/magpie/shared/simulate"
 )
 
@@ -22,6 +23,7 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	sc := fs.String("spacecraft", "", "comma-separated spacecraft (default: all of the profile's)")
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same bytes")
 	profilePath := fs.String("profile", "", "mission profile file (YAML or JSON); default: the built-in MMS profile")
+	cal := fs.Bool("calibration", true, "also deliver the instrument teams' nominal calibration files, valid from the first day")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -64,6 +66,15 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return fail(stderr, 1, "simulate: %v", err)
+	}
+	if *cal {
+		// Calibration comes from the instrument teams, not from telemetry:
+		// deliver it the way they would, next to the first day's data.
+		names, err := processors.WriteNominalCalibrations(p, *out, day)
+		if err != nil {
+			return fail(stderr, 1, "simulate: calibration files: %v", err)
+		}
+		sum.Files += len(names)
 	}
 	fmt.Fprintf(stdout, "wrote %d files, %.1f MB, into %s\n", sum.Files, float64(sum.Bytes)/1e6, *out)
 	return 0

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magpie-sdc/magpie/shared/auth"
 	"github.com/magpie-sdc/magpie/shared/runtime"
 )
 
@@ -25,8 +26,17 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	h := New(Backend{Profile: l.Profile, Catalog: l.Catalog, Dropbox: l.Dropbox, Clock: l.Clock,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ingest: l.Ingest, Quarantined: l.Quarantined, BusStats: l.Bus.Stats, MaxUpload: 1 << 20})
+	users := auth.NewUsers(l.Tables, l.Clock)
+	users.Cost = 4
+	if err := users.EnsureTable(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users.Add(context.Background(), "operator", password, []auth.Role{auth.RoleOperator}, false); err != nil {
+		t.Fatal(err)
+	}
+	h := New(Backend{Profile: l.Profile, Catalog: l.Catalog, Dropbox: l.Dropbox, Archive: l.Archive, Clock: l.Clock,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ingest: l.Ingest, Quarantined: l.Quarantined, BusStats: l.Bus.Stats,
+		MaxUpload: 1 << 20, Passwords: users})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -35,6 +45,7 @@ func newServer(t *testing.T) *httptest.Server {
 func post(t *testing.T, srv *httptest.Server, query, body string, hdr map[string]string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/upload"+query, strings.NewReader(body))
+	req.SetBasicAuth("operator", password)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -85,6 +96,7 @@ func TestUploadOutcomes(t *testing.T) {
 	// Without a Content-Length (chunked), the server asks for one.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/upload?file="+name, io.MultiReader(strings.NewReader(cdf)))
 	req.ContentLength = -1
+	req.SetBasicAuth("operator", password)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +109,9 @@ func TestUploadOutcomes(t *testing.T) {
 
 func get(t *testing.T, url string) (int, string, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.SetBasicAuth("operator", password)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,11 @@
 // Package api is Magpie's HTTP surface: one http.Handler that serves the
 // local SDC (`magpie serve`) and, behind API Gateway and CloudFront, the
-// deployed one. Every error is a status code with a JSON body; no handler
-// ever answers with a stack trace.
+// deployed one. It speaks the MMS SDC web services the scientists' clients
+// call (mms.go), Magpie's own JSON API (v1.go) and pages for people. Every
+// route is declared once in the route table (routes.go) with the permission
+// it needs; the table drives the mux, the OpenAPI document and the
+// authorization tests. Every error is a status code with a JSON body; no
+// handler ever answers with a stack trace.
 package api
 
 import (
@@ -13,11 +17,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/magpie-sdc/magpie/shared/auth"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
@@ -26,6 +32,8 @@ type Backend struct {
 	Profile *mission.Profile
 	Catalog *catalog.Catalog
 	Dropbox store.ObjectStore
+	// Archive holds the files downloads read (by the record's ArchiveKey).
+	Archive store.ObjectStore
 	Clock   clock.Clock
 	Log     *slog.Logger
 	// Ingest indexes one dropbox key (the local runtime serialises it per key).
@@ -37,12 +45,33 @@ type Backend struct {
 	// MaxUpload caps an upload's size in bytes (default 4 GiB).
 	MaxUpload int64
 	Started   time.Time
+
+	// Passwords checks HTTP Basic credentials (auth.Users locally).
+	// Nil: nobody can log in, every caller is public.
+	Passwords auth.PasswordChecker
+	// Tokens verifies bearer tokens (auth.HMACTokens locally, Cognito on AWS).
+	Tokens auth.TokenVerifier
+	// Issuer, when set, lets POST /api/v1/login exchange a password for a token.
+	Issuer interface {
+		Issue(auth.Principal) (string, time.Time, error)
+	}
+	// Release runs release operations and serves release notes.
+	Release *release.Service
+	// Presign, when set (on AWS), makes single-file downloads answer with a
+	// redirect to a short-lived URL of the archive object instead of
+	// proxying the bytes.
+	Presign func(ctx context.Context, key, fileName string) (string, error)
+	// MaxZipFiles and MaxZipBytes cap a multi-file download (default 500
+	// files, 1 GiB, as the MMS SDC does).
+	MaxZipFiles int
+	MaxZipBytes int64
 }
 
 // Server routes requests to the handlers.
 type Server struct {
-	b   Backend
-	mux *http.ServeMux
+	b      Backend
+	mux    *http.ServeMux
+	routes []route
 }
 
 // New builds the handler.
@@ -50,14 +79,20 @@ func New(b Backend) *Server {
 	if b.MaxUpload <= 0 {
 		b.MaxUpload = 4 << 30
 	}
+	if b.MaxZipFiles <= 0 {
+		b.MaxZipFiles = 500
+	}
+	if b.MaxZipBytes <= 0 {
+		b.MaxZipBytes = 1 << 30
+	}
+	if b.Log == nil {
+		b.Log = slog.New(slog.DiscardHandler)
+	}
 	s := &Server{b: b, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.health)
-	s.mux.HandleFunc("GET /api/v1/health", s.health)
-	s.mux.HandleFunc("POST /api/v1/upload", s.upload)
-	s.mux.HandleFunc("PUT /api/v1/upload", s.upload)
-	s.mux.HandleFunc("GET /api/v1/files/recent", s.recent)
-	s.mux.HandleFunc("GET /api/v1/quarantine", s.quarantine)
-	s.mux.HandleFunc("GET /{$}", s.statusPage)
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not-found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	})
@@ -69,6 +104,9 @@ func New(b Backend) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
 			s.b.Log.Error("handler panic", "path", r.URL.Path, "panic", p)
 			writeError(w, http.StatusInternalServerError, "internal", "internal error; the request was logged")
 		}
@@ -110,7 +148,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) recent(w http.ResponseWriter, r *http.Request) {
-	recs, err := s.b.Catalog.Recent(r.Context(), 100, 31, s.b.Clock.Now())
+	recs, err := s.recentVisible(r.Context(), "", s.teamView(r), 100)
 	if err != nil {
 		s.internal(w, err)
 		return
@@ -135,10 +173,14 @@ func nonNil[T any](xs []T) []T {
 }
 
 func (s *Server) internal(w http.ResponseWriter, err error) {
-	s.b.Log.Error("request failed", "err", err)
 	code := http.StatusInternalServerError
-	if errors.Is(err, store.ErrInvalid) {
+	switch {
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, release.ErrNotReleasable):
 		code = http.StatusBadRequest
+	case errors.Is(err, store.ErrNotFound):
+		code = http.StatusNotFound
+	default:
+		s.b.Log.Error("request failed", "err", err)
 	}
 	writeError(w, code, http.StatusText(code), err.Error())
 }

@@ -29,6 +29,7 @@ type statusData struct {
 	Recent                    []catalog.Record
 	Quarantine                []ingest.QuarantineReason
 	Bus                       *events.BusStats
+	Team                      bool
 }
 
 // statusPage is the first page for people: what arrived, what was rejected.
@@ -42,13 +43,18 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Products = len(products)
-	if d.Recent, err = s.b.Catalog.Recent(ctx, 50, 31, now); err != nil {
+	// The public sees released files only; quarantine names are team business.
+	team := s.teamView(r)
+	d.Team = team
+	if d.Recent, err = s.recentVisible(ctx, "", team, 50); err != nil {
 		s.internal(w, err)
 		return
 	}
-	if d.Quarantine, err = s.b.Quarantined(ctx, 50); err != nil {
-		s.internal(w, err)
-		return
+	if team {
+		if d.Quarantine, err = s.b.Quarantined(ctx, 50); err != nil {
+			s.internal(w, err)
+			return
+		}
 	}
 	if s.b.BusStats != nil {
 		st := s.b.BusStats()

@@ -32,8 +32,11 @@ type Profile struct {
 	Selections        []string     `yaml:"selections" json:"selections"`
 
 	Release    Release    `yaml:"release" json:"release"`
+	Archive    Archive    `yaml:"archive" json:"archive"`
 	Burst      Burst      `yaml:"burst" json:"burst"`
 	Simulation Simulation `yaml:"simulation" json:"simulation"`
+	// Prices drive the cost estimate of reprocessing campaigns.
+	Prices Prices `yaml:"prices" json:"prices"`
 
 	// Products is the product graph: how every derived product is made.
 	// Processors declares the external (executable) processors it may use;
@@ -163,6 +166,60 @@ type Ancillary struct {
 type Release struct {
 	PublicLevels []string `yaml:"public_levels" json:"public_levels"`
 	EmbargoDays  int      `yaml:"embargo_days" json:"embargo_days"`
+}
+
+// Archive holds the archive's storage policy: when files of each level move
+// to colder (cheaper, slower to read) storage classes. Infra turns it into the
+// archive bucket's lifecycle rules; archived objects are tagged with their
+// level (tag "level") and, once a newer version replaces them, "superseded".
+type Archive struct {
+	Lifecycle []LevelLifecycle `yaml:"lifecycle" json:"lifecycle"`
+	// SupersededDays is the age after which superseded files and noncurrent
+	// object versions move to the coldest class (0: never).
+	SupersededDays int `yaml:"superseded_days" json:"superseded_days"`
+	// SupersededClass is that coldest class (default DEEP_ARCHIVE).
+	SupersededClass string `yaml:"superseded_class" json:"superseded_class"`
+}
+
+// LevelLifecycle is the storage-class schedule of the files of some levels.
+type LevelLifecycle struct {
+	Levels      []string     `yaml:"levels" json:"levels"`
+	Transitions []Transition `yaml:"transitions" json:"transitions"`
+}
+
+// Transition moves a file to Class once it is Days old.
+type Transition struct {
+	Days  int    `yaml:"days" json:"days"`
+	Class string `yaml:"class" json:"class"`
+}
+
+// StorageClasses are the S3 classes a transition may name, coldest last.
+var StorageClasses = []string{"STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+
+// Prices are the cloud prices (USD, on demand) and the job-size
+// assumptions a reprocessing campaign's estimate uses. Each price is per
+// unit: per GB-second, per request, per state transition, per object.
+type Prices struct {
+	// Source says where and when the numbers were read.
+	Source string `yaml:"source" json:"source"`
+	// LambdaGBSecond and LambdaRequest: Lambda (x86) compute and requests.
+	LambdaGBSecond float64 `yaml:"lambda_gb_second" json:"lambda_gb_second"`
+	LambdaRequest  float64 `yaml:"lambda_request" json:"lambda_request"`
+	// StateTransition: Step Functions standard workflows, per transition.
+	StateTransition float64 `yaml:"state_transition" json:"state_transition"`
+	// ExpressRequest and ExpressGBSecond: the express child executions a
+	// distributed Map starts (one per item batch).
+	ExpressRequest  float64 `yaml:"express_request" json:"express_request"`
+	ExpressGBSecond float64 `yaml:"express_gb_second" json:"express_gb_second"`
+	// S3Get and S3Put: per request (S3 Standard).
+	S3Get float64 `yaml:"s3_get" json:"s3_get"`
+	S3Put float64 `yaml:"s3_put" json:"s3_put"`
+	// JobMemoryMB, JobBaseSeconds and JobMBPerSecond size one processing
+	// job for the estimate: memory of the function, fixed start-up time and
+	// input throughput.
+	JobMemoryMB    int     `yaml:"job_memory_mb" json:"job_memory_mb"`
+	JobBaseSeconds float64 `yaml:"job_base_seconds" json:"job_base_seconds"`
+	JobMBPerSecond float64 `yaml:"job_mb_per_second" json:"job_mb_per_second"`
 }
 
 // Burst holds the burst-memory parameters.
@@ -301,8 +358,10 @@ func mergeSections(p, fresh *Profile, present map[string]yaml.Node) {
 	set("ancillary", func() { p.Ancillary = fresh.Ancillary })
 	set("selections", func() { p.Selections = fresh.Selections })
 	set("release", func() { p.Release = fresh.Release })
+	set("archive", func() { p.Archive = fresh.Archive })
 	set("burst", func() { p.Burst = fresh.Burst })
 	set("simulation", func() { p.Simulation = fresh.Simulation })
+	set("prices", func() { p.Prices = fresh.Prices })
 	set("products", func() { p.Products = fresh.Products })
 	set("processors", func() { p.Processors = fresh.Processors })
 }

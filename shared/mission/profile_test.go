@@ -147,11 +147,16 @@ func TestLoadOverridesSections(t *testing.T) {
 func TestLoadRejectsBadProfiles(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
-		"unknown section":  "spacecrafts: [a]\n",
-		"unknown field":    "burst:\n  buffers: 3\n",
-		"bad rate in rule": "instruments:\n  - {id: x, products: [{rates: [zz], levels: [l2], descriptors: ['']}]}\nsimulation: {}\n",
-		"duplicate sc":     "spacecraft: [a, a]\n",
-		"reserve too big":  "burst: {buffers_per_spacecraft: 10, buffer_seconds: 10, reserve_buffers: 10}\n",
+		"unknown section":       "spacecrafts: [a]\n",
+		"unknown field":         "burst:\n  buffers: 3\n",
+		"bad rate in rule":      "instruments:\n  - {id: x, products: [{rates: [zz], levels: [l2], descriptors: ['']}]}\nsimulation: {}\n",
+		"duplicate sc":          "spacecraft: [a, a]\n",
+		"reserve too big":       "burst: {buffers_per_spacecraft: 10, buffer_seconds: 10, reserve_buffers: 10}\n",
+		"archive unknown level": "archive: {lifecycle: [{levels: [l9], transitions: [{days: 30, class: GLACIER}]}]}\n",
+		"archive unknown class": "archive: {lifecycle: [{levels: [l0], transitions: [{days: 30, class: COLD}]}]}\n",
+		"archive warmer later":  "archive: {lifecycle: [{levels: [l0], transitions: [{days: 30, class: GLACIER}, {days: 60, class: GLACIER_IR}]}]}\n",
+		"archive days fall":     "archive: {lifecycle: [{levels: [l0], transitions: [{days: 60, class: GLACIER_IR}, {days: 30, class: GLACIER}]}]}\n",
+		"archive level twice":   "archive: {lifecycle: [{levels: [l0], transitions: [{days: 1, class: GLACIER}]}, {levels: [l0], transitions: [{days: 2, class: GLACIER}]}]}\n",
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -163,5 +168,25 @@ func TestLoadRejectsBadProfiles(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+func TestBuiltinArchivePolicy(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]int{}
+	for _, r := range p.Archive.Lifecycle {
+		for _, l := range r.Levels {
+			levels[l] = r.Transitions[0].Days
+		}
+	}
+	// Raw telemetry goes cold before released products do.
+	if levels["l0"] == 0 || levels["l2"] == 0 || levels["l0"] >= levels["l2"] {
+		t.Errorf("l0 first transition %d days, l2 %d days", levels["l0"], levels["l2"])
+	}
+	if p.Archive.SupersededDays <= 0 || p.Archive.SupersededClass != "DEEP_ARCHIVE" {
+		t.Errorf("superseded policy %+v", p.Archive)
 	}
 }

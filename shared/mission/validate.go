@@ -35,6 +35,15 @@ func (p *Profile) Validate() error {
 		}
 	}
 	dupes("spacecraft", p.Spacecraft)
+	pr := p.Prices
+	for name, v := range map[string]float64{"lambda_gb_second": pr.LambdaGBSecond, "lambda_request": pr.LambdaRequest,
+		"state_transition": pr.StateTransition, "express_request": pr.ExpressRequest, "express_gb_second": pr.ExpressGBSecond,
+		"s3_get": pr.S3Get, "s3_put": pr.S3Put, "job_base_seconds": pr.JobBaseSeconds, "job_mb_per_second": pr.JobMBPerSecond,
+		"job_memory_mb": float64(pr.JobMemoryMB)} {
+		if v < 0 || v != v {
+			bad("prices: %s must be a non-negative number", name)
+		}
+	}
 	dupes("rate", mapIDs(p.Rates, func(r Rate) string { return r.ID }))
 	dupes("level", mapIDs(p.Levels, func(l Level) string { return l.ID }))
 	dupes("instrument", mapIDs(p.Instruments, func(i Instrument) string { return i.ID }))
@@ -83,6 +92,7 @@ func (p *Profile) Validate() error {
 	if p.Release.EmbargoDays < 0 {
 		bad("release: embargo_days is negative")
 	}
+	errs = append(errs, p.Archive.validate(p)...)
 	b := p.Burst
 	if b.BuffersPerSpacecraft <= 0 || b.BufferSeconds <= 0 {
 		bad("burst: buffers_per_spacecraft and buffer_seconds must be positive")
@@ -253,4 +263,47 @@ func (b Burst) FOMCategory(fom float64) int {
 		}
 	}
 	return -1
+}
+
+// validate checks the archive policy: known levels, each level in one rule,
+// known storage classes, ages rising with colder classes.
+func (a Archive) validate(p *Profile) []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	seen := map[string]bool{}
+	for i, r := range a.Lifecycle {
+		if len(r.Levels) == 0 || len(r.Transitions) == 0 {
+			bad("archive: lifecycle rule %d needs levels and transitions", i+1)
+		}
+		for _, lvl := range r.Levels {
+			if p.Level(lvl) == nil {
+				bad("archive: unknown level %q", lvl)
+			}
+			if seen[lvl] {
+				bad("archive: level %q is in two lifecycle rules", lvl)
+			}
+			seen[lvl] = true
+		}
+		prevDays, prevClass := 0, -1
+		for _, t := range r.Transitions {
+			c := slices.Index(StorageClasses, t.Class)
+			if c < 0 {
+				bad("archive: unknown storage class %q (want one of %s)", t.Class, strings.Join(StorageClasses, ", "))
+			}
+			if t.Days <= prevDays {
+				bad("archive: transition to %s after %d days must come later than the one before", t.Class, t.Days)
+			}
+			if c >= 0 && c <= prevClass {
+				bad("archive: transition to %s must be colder than the one before", t.Class)
+			}
+			prevDays, prevClass = t.Days, c
+		}
+	}
+	if a.SupersededDays < 0 {
+		bad("archive: superseded_days is negative")
+	}
+	if a.SupersededClass != "" && !slices.Contains(StorageClasses, a.SupersededClass) {
+		bad("archive: unknown superseded_class %q", a.SupersededClass)
+	}
+	return errs
 }

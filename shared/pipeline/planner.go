@@ -165,10 +165,28 @@ func (p *Planner) Replan(ctx context.Context, nodeID, sc string, start time.Time
 // required inputs are present, else NOTRUN with what is missing. An
 // identical job (same inputs, same processor) is never created twice.
 func (p *Planner) plan(ctx context.Context, part partition) (Job, bool, error) {
+	j, err := p.resolveJob(ctx, part)
+	if err != nil {
+		return Job{}, false, err
+	}
+	created, err := p.Jobs.Create(ctx, j)
+	isNew := err == nil
+	if err != nil && !errors.Is(err, ErrJobExists) {
+		return Job{}, false, err
+	}
+	if err := p.updateSlot(ctx, part, created); err != nil {
+		return Job{}, false, err
+	}
+	return created, isNew, nil
+}
+
+// resolveJob builds the job a slot would get now, with its id, without
+// recording anything.
+func (p *Planner) resolveJob(ctx context.Context, part partition) (Job, error) {
 	n := part.node
 	proc, ok := p.Registry[n.Processor]
 	if !ok {
-		return Job{}, false, fmt.Errorf("plan %s: processor %q is not registered", part.key(), n.Processor)
+		return Job{}, fmt.Errorf("plan %s: processor %q is not registered", part.key(), n.Processor)
 	}
 	info := proc.Info()
 	j := Job{Node: n.ID, Processor: info.ID, SoftwareVersion: info.SoftwareVersion, FormatVersion: info.FormatVersion,
@@ -176,7 +194,7 @@ func (p *Planner) plan(ctx context.Context, part partition) (Job, bool, error) {
 	for _, in := range n.Inputs {
 		recs, err := p.resolve(ctx, part, in)
 		if err != nil {
-			return Job{}, false, fmt.Errorf("plan %s: input %s: %w", part.key(), in.Name, err)
+			return Job{}, fmt.Errorf("plan %s: input %s: %w", part.key(), in.Name, err)
 		}
 		if len(recs) == 0 && !in.Optional {
 			j.Missing = append(j.Missing, in.Name+" ("+refKey(in.ProductRef)+", "+in.Window+")")
@@ -191,15 +209,7 @@ func (p *Planner) plan(ctx context.Context, part partition) (Job, bool, error) {
 		j.Status = StatusNotRun
 	}
 	j.ID = jobID(j)
-	created, err := p.Jobs.Create(ctx, j)
-	isNew := err == nil
-	if err != nil && !errors.Is(err, ErrJobExists) {
-		return Job{}, false, err
-	}
-	if err := p.updateSlot(ctx, part, created); err != nil {
-		return Job{}, false, err
-	}
-	return created, isNew, nil
+	return j, nil
 }
 
 // updateSlot points the slot at job and retires the NOTRUN job it replaces.

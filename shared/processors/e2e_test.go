@@ -28,10 +28,19 @@ import (
 var simDay = time.Date(2015, 10, 16, 0, 0, 0, 0, time.UTC)
 
 // simulated holds one simulated day of mms1, made once per test binary.
+// MAGPIE_SIM_DIR names a folder to keep it in (simulated when empty), so a
+// benchmark's memory can be measured without the simulator's.
 var simulated = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "magpie-processors-sim-")
-	if err != nil {
-		return "", err
+	dir := os.Getenv("MAGPIE_SIM_DIR")
+	if dir != "" {
+		if es, err := os.ReadDir(dir); err == nil && len(es) > 0 {
+			return dir, nil
+		}
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp("", "magpie-processors-sim-"); err != nil {
+			return "", err
+		}
 	}
 	p, err := mission.Default()
 	if err != nil {
@@ -44,6 +53,7 @@ var simulated = sync.OnceValues(func() (string, error) {
 
 func simDir(t testing.TB) string {
 	t.Helper()
+	simUsed.Store(true)
 	dir, err := simulated()
 	if err != nil {
 		t.Fatal(err)

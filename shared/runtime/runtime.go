@@ -121,6 +121,11 @@ func Open(ctx context.Context, cfg Config) (*Local, error) {
 	}
 	l.Indexer = &ingest.Indexer{Profile: cfg.Profile, Dropbox: drop, Archive: arch, Catalog: cat,
 		Events: bus, Clock: cfg.Clock, Log: cfg.Log}
+	if err := l.startProcessing(ctx); err != nil {
+		bus.Close()
+		tables.Close()
+		return nil, err
+	}
 	return l, nil
 }
 

@@ -1,0 +1,170 @@
+package sdc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/magpie-sdc/magpie/shared/catalog"
+)
+
+// FunctionTag is the tag every Lambda carries with its functions/<name>,
+// so tests and operators can tell which code a function runs.
+const FunctionTag = "magpie:function"
+
+// Resources are what the functions and workflows are wired to.
+type Resources struct {
+	Settings Settings
+	Storage  *Storage
+	Tables   *Tables
+	Bus      awsevents.EventBus
+	// ProfileBundled: the assets hold profile.yaml (a non-default profile).
+	ProfileBundled bool
+}
+
+// FunctionSpec says how one functions/<name> is deployed: its size and its
+// wiring (environment, least-privilege grants, triggers).
+type FunctionSpec struct {
+	Description    string
+	MemoryMB       int
+	TimeoutSeconds int
+	Wire           func(fn awslambda.Function, r *Resources)
+}
+
+// FunctionSpecs has one entry per functions/<name>. NewFunctions fails for a
+// function directory without an entry, so nothing is left undeployed.
+var FunctionSpecs = map[string]FunctionSpec{
+	"indexer": {
+		Description:    "Validates, archives, catalogs and announces files dropped into the dropbox",
+		MemoryMB:       1024,
+		TimeoutSeconds: indexerTimeoutSeconds,
+		Wire: func(fn awslambda.Function, r *Resources) {
+			st := r.Storage
+			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+			// Reads files and removes them once archived; writes only rejects
+			// (under quarantine/).
+			st.Dropbox.GrantRead(fn, nil)
+			st.Dropbox.GrantDelete(fn, jsii.String("*"))
+			st.Dropbox.GrantPut(fn, jsii.String("quarantine/*"))
+			// Creates archive objects (create-only in code) and reads them
+			// back to verify; never deletes (the bucket policy denies it).
+			st.Archive.GrantPut(fn, jsii.String("*"))
+			st.Archive.GrantRead(fn, nil)
+			r.Tables.ByName[catalog.TableName].GrantReadWriteData(fn)
+			r.Bus.GrantPutEventsTo(fn, nil)
+			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(st.Ingest, &awslambdaeventsources.SqsEventSourceProps{
+				BatchSize:               jsii.Number(10),
+				MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(5)),
+				ReportBatchItemFailures: jsii.Bool(true),
+				// Caps concurrent indexers (protects the catalog table)
+				// without reserving account concurrency.
+				MaxConcurrency: jsii.Number(float64(max(2, r.Settings.IndexerConcurrency))),
+			}))
+		},
+	},
+	"api": {
+		Description:    "HTTP API: MMS SDC web services, JSON API and pages",
+		MemoryMB:       512,
+		TimeoutSeconds: 29, // API Gateway's integration limit
+		Wire: func(fn awslambda.Function, r *Resources) {
+			st := r.Storage
+			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("PUBLIC_BUCKET"), st.Public.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+			// Serves files and the catalog; uploads go to the dropbox (and
+			// from there through the indexer like any other file).
+			st.Archive.GrantRead(fn, nil)
+			st.Public.GrantRead(fn, nil)
+			st.Dropbox.GrantPut(fn, nil)
+			r.Tables.ByName[catalog.TableName].GrantReadData(fn)
+		},
+	},
+}
+
+// Functions holds the deployed Lambdas by name.
+type Functions struct {
+	ByName map[string]awslambda.Function
+	Names  []string // sorted
+}
+
+// FunctionDirs lists functions/<name> directories (those with a main.go).
+func FunctionDirs(functionsDir string) ([]string, error) {
+	entries, err := os.ReadDir(functionsDir)
+	if err != nil {
+		return nil, fmt.Errorf("list functions: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(functionsDir, e.Name(), "main.go")); e.IsDir() && err == nil {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// NewFunctions deploys every functions/<name> from its built asset
+// assetsDir/<name>/bootstrap (see `make functions`).
+func NewFunctions(scope constructs.Construct, id string, r *Resources, functionsDir, assetsDir string) (*Functions, error) {
+	names, err := FunctionDirs(functionsDir)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, name := range names {
+		if _, ok := FunctionSpecs[name]; !ok {
+			errs = append(errs, fmt.Errorf("functions/%s has no FunctionSpec in infra/sdc/functions.go: it would not be deployed", name))
+		}
+		if _, err := os.Stat(filepath.Join(assetsDir, name, "bootstrap")); err != nil {
+			errs = append(errs, fmt.Errorf("function %s is not built (run make functions): %w", name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	fs := &Functions{ByName: map[string]awslambda.Function{}, Names: names}
+	for _, name := range names {
+		spec := FunctionSpecs[name]
+		logs := awslogs.NewLogGroup(c, jsii.String(constructID(name)+"Logs"), &awslogs.LogGroupProps{
+			Retention:     r.Settings.LogRetention(),
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
+		env := map[string]*string{
+			"TABLE_PREFIX": jsii.String(r.Settings.TablePrefix()),
+			"LOG_LEVEL":    jsii.String("info"),
+		}
+		if r.ProfileBundled {
+			env["MISSION_PROFILE"] = jsii.String("/var/task/profile.yaml")
+		}
+		fn := awslambda.NewFunction(c, jsii.String(constructID(name)), &awslambda.FunctionProps{
+			Description:  jsii.String(spec.Description),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(assetsDir, name)), nil),
+			MemorySize:   jsii.Number(float64(spec.MemoryMB)),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(spec.TimeoutSeconds))),
+			Tracing:      awslambda.Tracing_ACTIVE,
+			LogGroup:     logs,
+			Environment:  &env,
+		})
+		awscdk.Tags_Of(fn).Add(jsii.String(FunctionTag), jsii.String(name), nil)
+		spec.Wire(fn, r)
+		fs.ByName[name] = fn
+	}
+	return fs, nil
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/magpie-sdc/magpie/shared/auth"
+)
+
+// route is one entry of the route table.
+type route struct {
+	Method  string
+	Path    string // http.ServeMux pattern path, with {wildcards}
+	Perm    auth.Permission
+	Summary string
+	// Params are the query (or form) parameters, for the OpenAPI document.
+	Params []string
+	h      http.HandlerFunc
+}
+
+var mmsParams = []string{"sc_id", "instrument_id", "data_rate_mode", "data_level", "descriptor", "start_date",
+	"end_date", "start_time", "end_time", "version", "file", "files", "product"}
+
+func (s *Server) routeTable() []route {
+	rs := []route{
+		{Method: "GET", Path: "/healthz", Perm: auth.PermPublic, Summary: "liveness and catalog health", h: s.health},
+		{Method: "GET", Path: "/api/v1/health", Perm: auth.PermPublic, Summary: "liveness and catalog health", h: s.health},
+		{Method: "GET", Path: "/api/v1/openapi.json", Perm: auth.PermPublic, Summary: "this API's OpenAPI 3 document", h: s.openAPI},
+		{Method: "POST", Path: "/api/v1/login", Perm: auth.PermPublic, Summary: "exchange HTTP Basic credentials (or form username/password) for a bearer token", h: s.login},
+		{Method: "GET", Path: "/api/v1/whoami", Perm: auth.PermPublic, Summary: "the authenticated caller and roles", h: s.whoami},
+		{Method: "GET", Path: "/api/v1/files", Perm: auth.PermPublic, Summary: "search files (public callers: released only)",
+			Params: []string{"kind", "sc_id", "instrument_id", "data_rate_mode", "data_level", "descriptor", "product", "ext", "file",
+				"start_date", "end_date", "version", "all_versions", "limit", "cursor"}, h: s.searchFiles},
+		{Method: "GET", Path: "/api/v1/files/changes", Perm: auth.PermPublic, Summary: "ingestion-time change feed for mirrors",
+			Params: []string{"since", "cursor", "limit"}, h: s.changes},
+		{Method: "GET", Path: "/api/v1/files/recent", Perm: auth.PermPublic, Summary: "most recently processed files", h: s.recent},
+		{Method: "GET", Path: "/api/v1/files/{name}", Perm: auth.PermPublic, Summary: "one file's metadata", h: s.fileMeta},
+		{Method: "GET", Path: "/api/v1/files/{name}/download", Perm: auth.PermPublic, Summary: "one file's bytes (Range, If-Modified-Since)", h: s.downloadByName},
+		{Method: "GET", Path: "/api/v1/products", Perm: auth.PermPublic, Summary: "products with files", h: s.products},
+		{Method: "GET", Path: "/api/v1/availability", Perm: auth.PermPublic, Summary: "files per day of the matching products",
+			Params: []string{"sc_id", "instrument_id", "data_rate_mode", "data_level", "descriptor", "start_date", "end_date"}, h: s.availability},
+		{Method: "GET", Path: "/api/v1/releases/notes/{instrument}", Perm: auth.PermPublic, Summary: "release notes of an instrument (or 'ancillary')", h: s.releaseNotes},
+		{Method: "GET", Path: "/api/v1/releases/approvals", Perm: auth.PermTeam, Summary: "instrument levels approved for automatic release", h: s.approvals},
+		{Method: "POST", Path: "/api/v1/releases", Perm: auth.PermOperate, Summary: "release or unrelease files by instrument, level and time range", h: s.releaseOp},
+		{Method: "POST", Path: "/api/v1/releases/approvals", Perm: auth.PermOperate, Summary: "approve (or revoke) automatic release of an instrument level", h: s.approve},
+		{Method: "POST", Path: "/api/v1/releases/auto", Perm: auth.PermOperate, Summary: "release what the embargo allows now", h: s.autoRelease},
+		{Method: "POST", Path: "/api/v1/upload", Perm: auth.PermSubmit, Summary: "upload one file (raw body, Content-Length)", Params: []string{"file"}, h: s.upload},
+		{Method: "PUT", Path: "/api/v1/upload", Perm: auth.PermSubmit, Summary: "upload one file (raw body, Content-Length)", Params: []string{"file"}, h: s.upload},
+		{Method: "GET", Path: "/api/v1/quarantine", Perm: auth.PermTeam, Summary: "quarantined files and why", h: s.quarantine},
+		{Method: "GET", Path: "/{$}", Perm: auth.PermPublic, Summary: "status page for people", h: s.statusPage},
+		// The same page behind a login: a browser only sends Basic
+		// credentials after a challenge, so team members sign in here.
+		{Method: "GET", Path: "/team/{$}", Perm: auth.PermTeam, Summary: "status page for team members (all files, quarantine)", h: s.statusPage},
+		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/properties.txt", Perm: auth.PermTeam, Summary: "LaTiS login probe", h: s.latisProperties},
+	}
+	for _, zone := range []string{"public", "sitl"} {
+		perm := auth.PermPublic
+		if zone == "sitl" {
+			perm = auth.PermTeam
+		}
+		services := []string{"file_info", "file_names", "version_info", "download"}
+		if zone == "sitl" {
+			services = append(services, "day_info")
+		}
+		for _, svc := range services {
+			for _, m := range []string{"GET", "POST"} {
+				rs = append(rs, route{Method: m, Path: "/mms/sdc/" + zone + "/files/api/v1/" + svc + "/{type}", Perm: perm,
+					Summary: "MMS " + svc + " (" + zone + ")", Params: mmsParams, h: s.mmsService(zone == "public", svc)})
+			}
+		}
+	}
+	rs = append(rs, route{Method: "POST", Path: "/mms/sdc/sitl/files/api/v1/upload/{type}", Perm: auth.PermSubmit,
+		Summary: "MMS upload (raw bytes, Content-Length)", Params: []string{"file"}, h: s.mmsUpload})
+	return rs
+}
+
+var wildcard = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// openAPIDoc builds the OpenAPI 3 document from the route table, so the
+// document cannot drift from what the server serves.
+func (s *Server) openAPIDoc() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, rt := range s.routes {
+		p := strings.TrimSuffix(rt.Path, "{$}")
+		item := paths[p]
+		if item == nil {
+			item = map[string]any{}
+			paths[p] = item
+		}
+		var params []map[string]any
+		for _, m := range wildcard.FindAllStringSubmatch(rt.Path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+		}
+		for _, q := range rt.Params {
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": map[string]string{"type": "string"}})
+		}
+		op := map[string]any{
+			"summary":             rt.Summary,
+			"x-magpie-permission": string(rt.Perm),
+			"responses": map[string]any{
+				"200": map[string]string{"description": "success"},
+				"401": map[string]string{"description": "missing or bad credentials"},
+				"403": map[string]string{"description": "the caller lacks the permission"},
+			},
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.Perm != auth.PermPublic {
+			op["security"] = []map[string][]string{{"basic": {}}, {"bearer": {}}}
+		}
+		item[strings.ToLower(rt.Method)] = op
+	}
+	keys := make([]string, 0, len(paths))
+	for k := range paths {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ordered := map[string]any{}
+	for _, k := range keys {
+		ordered[k] = paths[k]
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]string{"title": "Magpie SDC API", "version": "1"},
+		"paths":   ordered,
+		"components": map[string]any{"securitySchemes": map[string]any{
+			"basic":  map[string]string{"type": "http", "scheme": "basic"},
+			"bearer": map[string]string{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+		}},
+	}
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.openAPIDoc())
+}
