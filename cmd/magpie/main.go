@@ -33,6 +33,8 @@ func commands() map[string]command {
 		"jobs":       {"list and inspect processing jobs; retry-failed re-queues failed ones", jobsCommand},
 		"sweep":      {"index everything waiting in a stopped SDC's dropbox, then exit", sweepCommand},
 		"users":      {"add, list or remove team members (users add|list|remove)", usersCommand},
+		"reprocess":  {"run a reprocessing campaign (dry-run: plan and estimate only)", reprocessCommand},
+		"sitl":       {"SITL window: show ABS, validate or submit selections, approve, status", sitlCommand},
 	}
 }
 

@@ -123,7 +123,7 @@ func newHTTPAPI(c constructs.Construct, s Settings, a *Access, fn awslambda.IFun
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Proxy"), fn, nil)
-	api := awsapigatewayv2.NewHttpApi(c, jsii.String("API"), &awsapigatewayv2.HttpApiProps{
+	api := awsapigatewayv2.NewHttpApi(c, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		ApiName:            jsii.String("magpie-" + s.Stage),
 		CreateDefaultStage: jsii.Bool(false),
 	})

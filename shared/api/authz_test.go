@@ -14,7 +14,8 @@ import (
 // concrete fills a route's wildcards with real values.
 func concrete(path string) string {
 	path = strings.TrimSuffix(path, "{$}")
-	r := strings.NewReplacer("{type}", "science", "{name}", "mms1_fgm_srvy_l2_20151016_v4.18.0.cdf", "{instrument}", "fgm")
+	r := strings.NewReplacer("{type}", "science", "{name}", "mms1_fgm_srvy_l2_20151016_v4.18.0.cdf", "{instrument}", "fgm",
+		"{sc}", "mms1", "{level}", "l2", "{day}", "2015-10-16")
 	return r.Replace(path)
 }
 

@@ -53,8 +53,32 @@ func (s *Server) routeTable() []route {
 		// The same page behind a login: a browser only sends Basic
 		// credentials after a challenge, so team members sign in here.
 		{Method: "GET", Path: "/team/{$}", Perm: auth.PermTeam, Summary: "status page for team members (all files, quarantine)", h: s.statusPage},
-		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/properties.txt", Perm: auth.PermTeam, Summary: "LaTiS login probe", h: s.latisProperties},
+		// Pages for people, each served publicly (released data) and under
+		// /team/ behind the login; jobs and quarantine are team only.
+		{Method: "GET", Path: "/team/files/{name}/download", Perm: auth.PermTeam, Summary: "one file's bytes for the team pages (the browser sends its login under /team/)", h: s.downloadByName},
+		{Method: "GET", Path: "/team/jobs", Perm: auth.PermTeam, Summary: "processing jobs page", Params: []string{"status"}, h: s.jobsPage},
+		{Method: "GET", Path: "/team/quarantine", Perm: auth.PermTeam, Summary: "quarantine page", h: s.quarantinePage},
 	}
+	for _, prefix := range []string{"", "/team"} {
+		perm, who := auth.PermPublic, " (released data)"
+		if prefix != "" {
+			perm, who = auth.PermTeam, " (team view)"
+		}
+		rs = append(rs,
+			route{Method: "GET", Path: prefix + "/browse/{$}", Perm: perm, Summary: "data browser: spacecraft" + who, h: s.browse},
+			route{Method: "GET", Path: prefix + "/browse/{sc}/{$}", Perm: perm, Summary: "data browser: instruments" + who, h: s.browse},
+			route{Method: "GET", Path: prefix + "/browse/{sc}/{instrument}/{$}", Perm: perm, Summary: "data browser: levels" + who, h: s.browse},
+			route{Method: "GET", Path: prefix + "/browse/{sc}/{instrument}/{level}/{$}", Perm: perm, Summary: "data browser: days" + who, h: s.browse},
+			route{Method: "GET", Path: prefix + "/browse/{sc}/{instrument}/{level}/{day}", Perm: perm, Summary: "data browser: one day's files and quick-look plots" + who,
+				Params: []string{"all_versions"}, h: s.browse},
+			route{Method: "GET", Path: prefix + "/availability", Perm: perm, Summary: "coverage charts per instrument and spacecraft" + who,
+				Params: []string{"instrument_id", "sc_id", "start_date", "end_date"}, h: s.availabilityPage},
+			route{Method: "GET", Path: prefix + "/recent", Perm: perm, Summary: "most recently processed files page" + who, h: s.recentPage},
+		)
+	}
+	rs = append(rs, []route{
+		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/properties.txt", Perm: auth.PermTeam, Summary: "LaTiS login probe", h: s.latisProperties},
+	}...)
 	for _, zone := range []string{"public", "sitl"} {
 		perm := auth.PermPublic
 		if zone == "sitl" {

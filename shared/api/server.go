@@ -23,6 +23,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
@@ -65,6 +66,8 @@ type Backend struct {
 	// files, 1 GiB, as the MMS SDC does).
 	MaxZipFiles int
 	MaxZipBytes int64
+	// Jobs, when set, feeds the team's job status page.
+	Jobs *pipeline.Jobs
 }
 
 // Server routes requests to the handlers.

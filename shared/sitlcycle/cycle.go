@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/burst"
@@ -57,10 +56,10 @@ type Approval struct {
 
 // Cycle is the recorded state of one SITL cycle.
 type Cycle struct {
-	ID     string       `json:"id"`
-	Window Window       `json:"window"`
-	Status string       `json:"status"`
-	ABS    []sitl.Span  `json:"abs"`
+	ID     string            `json:"id"`
+	Window Window            `json:"window"`
+	Status string            `json:"status"`
+	ABS    []sitl.Span       `json:"abs"`
 	Params mission.ABSParams `json:"abs_params"`
 	// Stage and Token are set while the state machine waits for the SITL
 	// (a submission) or a super-SITL (an approval).
@@ -110,6 +109,15 @@ const (
 // Functions client on AWS.
 type TaskSender interface {
 	SendTaskSuccess(token string, output json.RawMessage) error
+}
+
+// SendFunc adapts a function to TaskSender: the engine is built with the
+// Service's handlers, so the Service reaches it through a closure.
+type SendFunc func(token string, output json.RawMessage) error
+
+// SendTaskSuccess calls f.
+func (f SendFunc) SendTaskSuccess(token string, output json.RawMessage) error {
+	return f(token, output)
 }
 
 // MetadataSource gives the mission burst quality (MDQ) per buffer over
@@ -465,5 +473,3 @@ func (s *Service) publish(ctx context.Context, subject, message string) error {
 
 // EventNotification is the domain event type of SITL notifications.
 const EventNotification = "SITLNotification"
-
-func trimName(s string) string { return strings.TrimSpace(s) }

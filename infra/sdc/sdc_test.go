@@ -1,0 +1,589 @@
+package sdc
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/magpie-sdc/magpie/shared/mission"
+)
+
+// fixtureMachine uses every kind of placeholder the stack provides.
+const fixtureMachine = `{"StartAt": "Index", "States": {
+  "Index": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "${IndexerFunctionArn}", "Payload": {"table": "${CatalogTableName}"}}, "Next": "Tell"},
+  "Tell": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+    "Parameters": {"TopicArn": "${SitlTopicArn}", "Message": "window open"}, "Next": "Announce"},
+  "Announce": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
+    "Parameters": {"Entries": [{"EventBusName": "${EventBusName}", "Source": "magpie.mms", "DetailType": "X", "Detail": {}}]}, "End": true}}}`
+
+// fixture lays out a repository with the given functions (each with a fake
+// built asset) and state machines.
+func fixture(t testing.TB, functions []string, machines map[string]string) (root string) {
+	t.Helper()
+	root = t.TempDir()
+	for _, f := range functions {
+		mustWrite(t, filepath.Join(root, "functions", f, "main.go"), "package main\n")
+		mustWrite(t, filepath.Join(root, "dist", "functions", f, "bootstrap"), "not a real binary")
+	}
+	if err := os.MkdirAll(filepath.Join(root, "statemachines"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range machines {
+		mustWrite(t, filepath.Join(root, "statemachines", name+".asl.json"), body)
+	}
+	return root
+}
+
+func mustWrite(t testing.TB, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testSettings(t testing.TB) Settings {
+	t.Helper()
+	s, err := SettingsFromContext(map[string]any{"test": map[string]any{
+		"region": "us-east-1", "alarmEmail": "ops@example.org", "logRetentionDays": 30,
+		"schedules": map[string]any{"cycle": "rate(1 day)"},
+	}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func profile(t testing.TB) *mission.Profile {
+	t.Helper()
+	p, err := mission.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The full stack is synthesized once (jsii makes a synth cost seconds) and
+// shared by the assertion tests, with cdk-nag's AwsSolutions checks applied.
+var full struct {
+	once     sync.Once
+	sdc      *SDC
+	template assertions.Template
+	json     map[string]any
+	err      error
+}
+
+func fullStack(t *testing.T) (*SDC, assertions.Template, map[string]any) {
+	t.Helper()
+	full.once.Do(func() {
+		root := fixture(t, []string{"indexer"}, map[string]string{"cycle": fixtureMachine})
+		app := awscdk.NewApp(nil)
+		full.sdc, full.err = NewStack(app, "Test", Props{Settings: testSettings(t), Profile: profile(t), Root: root})
+		if full.err != nil {
+			return
+		}
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+		full.template = assertions.Template_FromStack(full.sdc.Stack, nil)
+		b, _ := json.Marshal(full.template.ToJSON())
+		full.err = json.Unmarshal(b, &full.json)
+	})
+	if full.err != nil {
+		t.Fatal(full.err)
+	}
+	return full.sdc, full.template, full.json
+}
+
+// resources returns the template's resources of a type, by logical id.
+func resources(tpl map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any {
+	p, _ := r["Properties"].(map[string]any)
+	return p
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestSettingsFromContext(t *testing.T) {
+	s := testSettings(t)
+	if s.TablePrefix() != "magpie-test-" || s.AccessLogDays != 365 || s.RateLimit != 2000 || s.LogRetentionDays != 30 {
+		t.Errorf("defaults: %+v", s)
+	}
+	for name, c := range map[string]struct {
+		stages any
+		stage  string
+	}{
+		"no stage":           {map[string]any{"a": map[string]any{}}, ""},
+		"unknown stage":      {map[string]any{"a": map[string]any{}}, "b"},
+		"not an object":      {"x", "a"},
+		"bad retention":      {map[string]any{"ab": map[string]any{"logRetentionDays": 31}}, "ab"},
+		"domain, no cert":    {map[string]any{"ab": map[string]any{"domain": "sdc.example.org"}}, "ab"},
+		"bad stage name":     {map[string]any{"Prod!": map[string]any{}}, "Prod!"},
+		"misspelt setting":   {map[string]any{"ab": map[string]any{"rateLimit": "many"}}, "ab"},
+		"rate limit too low": {map[string]any{"ab": map[string]any{"rateLimit": 10}}, "ab"},
+	} {
+		if _, err := SettingsFromContext(c.stages, c.stage); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestBucketsArePrivateTLSOnlyEncryptedAndRetained(t *testing.T) {
+	_, _, raw := fullStack(t)
+	buckets := resources(raw, "AWS::S3::Bucket")
+	if len(buckets) != 4 {
+		t.Fatalf("%d buckets, want dropbox, archive, public, access logs", len(buckets))
+	}
+	for id, b := range buckets {
+		p := props(b)
+		pab := js(p["PublicAccessBlockConfiguration"])
+		for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+			if !strings.Contains(pab, `"`+k+`":true`) {
+				t.Errorf("%s: %s not set: %s", id, k, pab)
+			}
+		}
+		if p["BucketEncryption"] == nil {
+			t.Errorf("%s: not encrypted", id)
+		}
+		if b["DeletionPolicy"] != "Retain" || b["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("%s: deletion policy %v", id, b["DeletionPolicy"])
+		}
+	}
+	policies := resources(raw, "AWS::S3::BucketPolicy")
+	tls := 0
+	for id, pol := range policies {
+		doc := js(props(pol)["PolicyDocument"])
+		if strings.Contains(doc, `"aws:SecureTransport":"false"`) {
+			tls++
+		}
+		// Nothing is public: the only statements for everyone are denials;
+		// CloudFront reads through OAC as a service principal.
+		for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			if s["Effect"] == "Allow" && (js(s["Principal"]) == `"*"` || strings.Contains(js(s["Principal"]), `"AWS":"*"`)) {
+				t.Errorf("%s: public statement %s", id, js(s))
+			}
+		}
+	}
+	if tls != len(buckets) {
+		t.Errorf("%d of %d buckets deny non-TLS requests", tls, len(buckets))
+	}
+	immutable := false
+	for _, pol := range policies {
+		doc := js(props(pol)["PolicyDocument"])
+		immutable = immutable || strings.Contains(doc, `"Effect":"Deny"`) && strings.Contains(doc, `"Sid":"ArchiveIsImmutable"`) && strings.Contains(doc, `"s3:DeleteObjectVersion"`)
+	}
+	if !immutable {
+		t.Error("the archive does not deny deletes")
+	}
+}
+
+func TestArchiveLifecycleComesFromTheProfile(t *testing.T) {
+	_, _, raw := fullStack(t)
+	var archive map[string]any
+	for _, b := range resources(raw, "AWS::S3::Bucket") {
+		if js(props(b)["VersioningConfiguration"]) == `{"Status":"Enabled"}` {
+			if archive != nil {
+				t.Fatal("more than one versioned bucket")
+			}
+			archive = props(b)
+		}
+	}
+	if archive == nil {
+		t.Fatal("no versioned (archive) bucket")
+	}
+	rules := map[string]map[string]any{}
+	for _, r := range archive["LifecycleConfiguration"].(map[string]any)["Rules"].([]any) {
+		rule := r.(map[string]any)
+		rules[rule["Id"].(string)] = rule
+	}
+	p := profile(t)
+	for _, lr := range p.Archive.Lifecycle {
+		for _, level := range lr.Levels {
+			rule, ok := rules["level-"+level]
+			if !ok {
+				t.Errorf("no lifecycle rule for level %s", level)
+				continue
+			}
+			if got := js(rule["TagFilters"]); got != `[{"Key":"level","Value":"`+level+`"}]` {
+				t.Errorf("level %s: tag filter %s", level, got)
+			}
+			ts := rule["Transitions"].([]any)
+			if len(ts) != len(lr.Transitions) {
+				t.Fatalf("level %s: %d transitions, want %d", level, len(ts), len(lr.Transitions))
+			}
+			for i, want := range lr.Transitions {
+				got := ts[i].(map[string]any)
+				if got["StorageClass"] != want.Class || got["TransitionInDays"] != float64(want.Days) {
+					t.Errorf("level %s transition %d: %v, want %+v", level, i, got, want)
+				}
+			}
+		}
+	}
+	if js(rules["noncurrent-versions"]["NoncurrentVersionTransitions"]) != `[{"StorageClass":"DEEP_ARCHIVE","TransitionInDays":30}]` {
+		t.Errorf("noncurrent versions: %v", rules["noncurrent-versions"])
+	}
+	if js(rules["superseded-files"]["TagFilters"]) != `[{"Key":"superseded","Value":"true"}]` {
+		t.Errorf("superseded files: %v", rules["superseded-files"])
+	}
+}
+
+func TestDropboxNotifiesTheIndexerThroughAQueueWithDLQ(t *testing.T) {
+	_, tpl, _ := fullStack(t)
+	tpl.HasResourceProperties(jsii.String("Custom::S3BucketNotifications"), map[string]any{
+		"NotificationConfiguration": map[string]any{"QueueConfigurations": []any{
+			assertions.Match_ObjectLike(&map[string]any{"Events": []any{"s3:ObjectCreated:*"}}),
+		}},
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
+		"RedrivePolicy":     map[string]any{"maxReceiveCount": ingestMaxReceives},
+		"VisibilityTimeout": 6 * indexerTimeoutSeconds,
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+		"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		"ScalingConfig":         map[string]any{"MaximumConcurrency": 50},
+	})
+}
+
+func TestTablesMatchTheRepositories(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	if n := len(resources(raw, "AWS::DynamoDB::Table")); n != len(TableSpecs) {
+		t.Errorf("%d tables, want %d", n, len(TableSpecs))
+	}
+	for _, spec := range TableSpecs {
+		keys := []any{map[string]any{"AttributeName": spec.PK, "KeyType": "HASH"}}
+		if spec.SK != "" {
+			keys = append(keys, map[string]any{"AttributeName": spec.SK, "KeyType": "RANGE"})
+		}
+		var gsis []any
+		for _, ix := range spec.Indexes {
+			gsis = append(gsis, assertions.Match_ObjectLike(&map[string]any{"IndexName": ix.Name, "KeySchema": []any{
+				map[string]any{"AttributeName": ix.PK, "KeyType": "HASH"}, map[string]any{"AttributeName": ix.SK, "KeyType": "RANGE"},
+			}, "Projection": map[string]any{"ProjectionType": "ALL"}}))
+		}
+		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"DeletionPolicy": "Retain",
+			"Properties": assertions.Match_ObjectLike(&map[string]any{
+				"TableName":                        "magpie-test-" + spec.Name,
+				"KeySchema":                        keys,
+				"BillingMode":                      "PAY_PER_REQUEST",
+				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+				"DeletionProtectionEnabled":        true,
+				"GlobalSecondaryIndexes":           gsis,
+			}),
+		})
+	}
+}
+
+func TestFunctionsAreArmAL2023TracedWithRetainedLogs(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	fns := resources(raw, "AWS::Lambda::Function")
+	tagged := 0
+	for id, fn := range fns {
+		p := props(fn)
+		if !strings.Contains(js(p["Tags"]), FunctionTag) {
+			continue // CDK's own helpers (bucket notifications)
+		}
+		tagged++
+		if p["Runtime"] != "provided.al2023" || js(p["Architectures"]) != `["arm64"]` || p["Handler"] != "bootstrap" {
+			t.Errorf("%s: runtime %v %v %v", id, p["Runtime"], p["Architectures"], p["Handler"])
+		}
+		if js(p["TracingConfig"]) != `{"Mode":"Active"}` {
+			t.Errorf("%s: tracing %v", id, p["TracingConfig"])
+		}
+		if p["LoggingConfig"] == nil {
+			t.Errorf("%s: no log group of its own", id)
+		}
+		if !strings.Contains(js(p["Environment"]), `"TABLE_PREFIX":"magpie-test-"`) {
+			t.Errorf("%s: environment %s", id, js(p["Environment"]))
+		}
+	}
+	if tagged != 1 {
+		t.Errorf("%d Magpie functions, want 1", tagged)
+	}
+	tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			"DROPBOX_BUCKET": assertions.Match_AnyValue(), "ARCHIVE_BUCKET": assertions.Match_AnyValue(),
+			"EVENT_BUS": assertions.Match_AnyValue(), "TABLE_PREFIX": "magpie-test-", "LOG_LEVEL": "info",
+		})},
+		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": FunctionTag, "Value": "indexer"}}),
+	})
+}
+
+// rolePolicies returns the statements of the policies attached to the role
+// of the resource with the given tag value.
+func rolePolicies(t *testing.T, raw map[string]any, typ, roleProp, tag, value string) []map[string]any {
+	t.Helper()
+	var role string
+	for _, r := range resources(raw, typ) {
+		if strings.Contains(js(props(r)["Tags"]), `{"Key":"`+tag+`","Value":"`+value+`"}`) {
+			role = props(r)[roleProp].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		}
+	}
+	if role == "" {
+		t.Fatalf("no %s tagged %s=%s", typ, tag, value)
+	}
+	var out []map[string]any
+	for _, p := range resources(raw, "AWS::IAM::Policy") {
+		if !strings.Contains(js(props(p)["Roles"]), `"Ref":"`+role+`"`) {
+			continue
+		}
+		for _, s := range props(p)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			out = append(out, s.(map[string]any))
+		}
+	}
+	return out
+}
+
+func actions(s map[string]any) []string {
+	switch a := s["Action"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		var out []string
+		for _, x := range a {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	return nil
+}
+
+func TestIndexerHasLeastPrivilege(t *testing.T) {
+	_, _, raw := fullStack(t)
+	stmts := rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, "indexer")
+	has := map[string]bool{}
+	for _, s := range stmts {
+		for _, a := range actions(s) {
+			has[a] = true
+			if a == "*" || strings.HasSuffix(a, ":*") {
+				t.Errorf("service-wide action %s", a)
+			}
+			if s["Resource"] == "*" && !strings.HasPrefix(a, "xray:") {
+				t.Errorf("%s on every resource", a)
+			}
+			if strings.HasPrefix(a, "s3:PutObject") && !strings.Contains(js(s["Resource"]), "/*") {
+				t.Errorf("put on a bucket, not objects: %s", js(s))
+			}
+		}
+	}
+	for _, want := range []string{"s3:PutObject", "s3:DeleteObject*", "dynamodb:PutItem", "events:PutEvents", "sqs:ReceiveMessage", "xray:PutTraceSegments"} {
+		if !has[want] {
+			t.Errorf("indexer lacks %s (has %v)", want, has)
+		}
+	}
+	// The dropbox takes only rejects; the archive is never deleted from.
+	for _, s := range stmts {
+		res := js(s["Resource"])
+		for _, a := range actions(s) {
+			if a == "s3:PutObject" && strings.Contains(res, "Dropbox") && !strings.Contains(res, "/quarantine/*") {
+				t.Errorf("indexer may write anywhere in the dropbox: %s", res)
+			}
+			if strings.HasPrefix(a, "s3:DeleteObject") && strings.Contains(res, "Archive") {
+				t.Errorf("indexer may delete from the archive: %s", res)
+			}
+		}
+	}
+}
+
+func TestStateMachinesAreLoadedFromFilesWithSubstitutions(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), map[string]any{
+		"DefinitionString": fixtureMachine,
+		"DefinitionSubstitutions": map[string]any{
+			"IndexerFunctionArn": assertions.Match_AnyValue(), "CatalogTableName": assertions.Match_AnyValue(),
+			"SitlTopicArn": assertions.Match_AnyValue(), "EventBusName": assertions.Match_AnyValue(),
+		},
+		"TracingConfiguration": map[string]any{"Enabled": true},
+		"LoggingConfiguration": assertions.Match_ObjectLike(&map[string]any{"Level": "ALL"}),
+		"Tags":                 assertions.Match_ArrayWith(&[]any{map[string]any{"Key": StateMachineTag, "Value": "cycle"}}),
+	})
+	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+		"ScheduleExpression": "rate(1 day)",
+		"Targets":            assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Arn": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Cycle"))}})}),
+	})
+	// Permissions follow the placeholders: invoke the indexer, publish to
+	// the SITL topic, put events, use the catalog; nothing else.
+	has := map[string]bool{}
+	for _, s := range rolePolicies(t, raw, "AWS::StepFunctions::StateMachine", "RoleArn", StateMachineTag, "cycle") {
+		for _, a := range actions(s) {
+			has[a] = true
+		}
+	}
+	for _, want := range []string{"lambda:InvokeFunction", "sns:Publish", "events:PutEvents", "dynamodb:PutItem"} {
+		if !has[want] {
+			t.Errorf("state machine lacks %s", want)
+		}
+	}
+	for a := range has {
+		if strings.HasPrefix(a, "s3:") {
+			t.Errorf("state machine got %s though it names no bucket", a)
+		}
+	}
+}
+
+func TestAccessHasAuthCDNAndRateLimit(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	for _, role := range Roles {
+		tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{"GroupName": role})
+	}
+	tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{"MfaConfiguration": "ON",
+		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true}})
+	// The HTTP API (with functions/api) is not asserted yet: see the report.
+	tpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
+	tpl.HasResourceProperties(jsii.String("AWS::WAFv2::WebACL"), map[string]any{
+		"Scope": "CLOUDFRONT",
+		"Rules": []any{assertions.Match_ObjectLike(&map[string]any{"Statement": map[string]any{
+			"RateBasedStatement": map[string]any{"Limit": 2000, "AggregateKeyType": "IP"}}})},
+	})
+	dists := resources(raw, "AWS::CloudFront::Distribution")
+	for _, d := range dists {
+		cfg := js(props(d)["DistributionConfig"])
+		for _, want := range []string{`"WebACLId":`, `"ViewerProtocolPolicy":"redirect-to-https"`, `"Logging":`} {
+			if !strings.Contains(cfg, want) {
+				t.Errorf("distribution lacks %s", want)
+			}
+		}
+	}
+}
+
+func TestMonitoringAlarmsNotifyTheTopic(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	alarms := resources(raw, "AWS::CloudWatch::Alarm")
+	var names []string
+	for id, a := range alarms {
+		names = append(names, id)
+		if !strings.Contains(js(props(a)["AlarmActions"]), "AlarmsTopic") {
+			t.Errorf("%s notifies %s", id, js(props(a)["AlarmActions"]))
+		}
+	}
+	all := strings.Join(names, " ")
+	for _, want := range []string{"IngestBacklogAge", "IngestDLQDepth", "IndexerErrors", "IndexerThrottles",
+		"CycleFailed", "JobFailures", "DataLatency", "SITLDeadlineMissed"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %s alarm among %s", want, all)
+		}
+	}
+	tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+	tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "ops@example.org"})
+	tpl.HasResourceProperties(jsii.String("AWS::SNS::Topic"), map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue()})
+}
+
+func TestNagAwsSolutionsHasNoUnsuppressedErrors(t *testing.T) {
+	s, _, _ := fullStack(t)
+	for _, level := range []string{"error", "warning"} {
+		var msgs *[]*cxapi.SynthesisMessage
+		if level == "error" {
+			msgs = assertions.Annotations_FromStack(s.Stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		} else {
+			msgs = assertions.Annotations_FromStack(s.Stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+		}
+		for _, m := range *msgs {
+			line := *m.Id + ": " + strings.SplitN(js(m.Entry.Data), `\n`, 2)[0]
+			if level == "error" {
+				t.Error(line)
+			} else {
+				t.Log("warning " + line)
+			}
+		}
+	}
+}
+
+func TestCfnLint(t *testing.T) {
+	_, _, raw := fullStack(t)
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		if os.Getenv("MAGPIE_REQUIRE_CFNLINT") != "" {
+			t.Fatal("cfn-lint not found")
+		}
+		t.Skip("cfn-lint not installed")
+	}
+	path := filepath.Join(t.TempDir(), "magpie.template.json")
+	mustWrite(t, path, js(raw))
+	if out, err := exec.Command(lint, path).CombinedOutput(); err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
+func TestUnwiredFunctionsAndStateMachinesFail(t *testing.T) {
+	cases := map[string]struct {
+		functions []string
+		machines  map[string]string
+		want      string
+	}{
+		"function without spec": {[]string{"indexer", "reprocess"}, nil, "functions/reprocess has no FunctionSpec"},
+		"function not built":    {nil, nil, ""},
+		"unknown placeholder":   {[]string{"indexer"}, map[string]string{"m": `{"x": "${BuildAbsFunctionArn}"}`}, "${BuildAbsFunctionArn}"},
+		"definition not JSON":   {[]string{"indexer"}, map[string]string{"m": `{"x": `}, "not valid JSON"},
+	}
+	for name, c := range cases {
+		root := fixture(t, c.functions, c.machines)
+		if name == "function not built" {
+			mustWrite(t, filepath.Join(root, "functions", "indexer", "main.go"), "package main\n")
+			c.want = "function indexer is not built"
+		}
+		_, err := NewStack(awscdk.NewApp(nil), "T", Props{Settings: testSettings(t), Profile: profile(t), Root: root})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+// TestRepositoryIsWired builds the stack from this repository: every
+// functions/* and statemachines/*.asl.json must be deployed by it.
+func TestRepositoryIsWired(t *testing.T) {
+	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := FunctionDirs(filepath.Join(repo, "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets := t.TempDir() // fake assets: the wiring, not the binaries, is under test
+	for _, n := range names {
+		mustWrite(t, filepath.Join(assets, n, "bootstrap"), "x")
+	}
+	machines, err := StateMachineFiles(filepath.Join(repo, "statemachines"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewStack(awscdk.NewApp(nil), "Repo", Props{Settings: testSettings(t), Profile: profile(t), Root: repo, Assets: assets})
+	if err != nil {
+		t.Fatalf("the repository's stack does not build: %v", err)
+	}
+	tpl := assertions.Template_FromStack(s.Stack, nil)
+	for _, n := range names {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": FunctionTag, "Value": n}})})
+	}
+	for _, m := range machines {
+		tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), map[string]any{
+			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": StateMachineTag, "Value": m}})})
+	}
+}
