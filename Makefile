@@ -35,7 +35,7 @@ run: build
 		echo "$(DATA) already holds an SDC; 'make clean' starts over"; \
 	fi
 	@echo "Team sign-in: http://$(ADDR)/team/ as admin, password in $(DATA)/admin-password"
-	$(BIN) serve --data $(DATA) --addr $(ADDR)
+	$(BIN) serve --data $(DATA) --addr $(ADDR) --sitl-deadline 90s
 
 # ---- tests -------------------------------------------------------------------
 # deps installs what the tests need on a fresh machine; every step is
@@ -43,10 +43,13 @@ run: build
 deps: deps-apt deps-emulators deps-sfn
 
 deps-apt:
-	@if [ ! -f /usr/share/java/jcdf.jar ]; then \
-		echo "installing libjcdf-java (independent CDF reader)"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjcdf-java >/dev/null) \
-		  || { echo "make: could not install libjcdf-java with apt-get" >&2; exit 1; }; \
+	@missing=""; \
+	[ -f /usr/share/java/jcdf.jar ] || missing="$$missing libjcdf-java"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (independent CDF reader; headless browser for page tests)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		  || { echo "make: could not install$$missing with apt-get" >&2; exit 1; }; \
 	fi
 
 deps-emulators:
@@ -66,7 +69,7 @@ test: deps vet
 	@scripts/emulators/start.sh
 	@set -a; . .tools/emulators.env; set +a; \
 	status=0; \
-	MAGPIE_REQUIRE_JCDF=1 MAGPIE_REQUIRE_EMULATORS=1 \
+	MAGPIE_REQUIRE_JCDF=1 MAGPIE_REQUIRE_EMULATORS=1 MAGPIE_REQUIRE_CHROMIUM=1 MAGPIE_REQUIRE_SFN_DIFF=1 \
 	  $(GO) test -count=1 -timeout 15m ./... || status=$$?; \
 	scripts/emulators/stop.sh >/dev/null 2>&1 || true; \
 	exit $$status

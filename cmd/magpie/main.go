@@ -33,8 +33,11 @@ func commands() map[string]command {
 		"jobs":       {"list and inspect processing jobs; retry-failed re-queues failed ones", jobsCommand},
 		"sweep":      {"index everything waiting in a stopped SDC's dropbox, then exit", sweepCommand},
 		"users":      {"add, list or remove team members (users add|list|remove)", usersCommand},
+		"query":      {"search an SDC's files through its API; prints a table or JSON lines", queryCommand},
+		"download":   {"download files by name or query through the API (resumable, verified)", downloadCommand},
 		"reprocess":  {"run a reprocessing campaign (dry-run: plan and estimate only)", reprocessCommand},
 		"sitl":       {"SITL window: show ABS, validate or submit selections, approve, status", sitlCommand},
+		"invoke":     {"run one Lambda function on an event, locally or against AWS (--aws)", invokeCommand},
 	}
 }
 

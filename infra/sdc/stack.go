@@ -62,8 +62,11 @@ func NewStack(scope constructs.Construct, id string, p Props) (*SDC, error) {
 		Env:         env,
 		Description: jsii.String("Magpie science data center (" + p.Profile.ID + ", " + s.Stage + ")"),
 	})
-	awscdk.Tags_Of(stack).Add(jsii.String("magpie:stage"), jsii.String(s.Stage), nil)
-	awscdk.Tags_Of(stack).Add(jsii.String("magpie:mission"), jsii.String(p.Profile.ID), nil)
+	// Dashboards take tags only in recent CloudFormation specs; cfn-lint
+	// (and some regions) reject them, so they go untagged.
+	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudWatch::Dashboard")}
+	awscdk.Tags_Of(stack).Add(jsii.String("magpie:stage"), jsii.String(s.Stage), untagged)
+	awscdk.Tags_Of(stack).Add(jsii.String("magpie:mission"), jsii.String(p.Profile.ID), untagged)
 
 	sdc := &SDC{Stack: stack}
 	var err error

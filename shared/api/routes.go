@@ -78,6 +78,15 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, []route{
 		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/properties.txt", Perm: auth.PermTeam, Summary: "LaTiS login probe", h: s.latisProperties},
+		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/mms_burst_data_segment.csv", Perm: auth.PermTeam, Summary: "LaTiS burst segments (filters and projection in the query)", h: s.latisSegments},
+		{Method: "GET", Path: "/mms/sdc/public/service/latis/mms_burst_data_segment.csv", Perm: auth.PermPublic, Summary: "LaTiS burst segments, public (filters and projection in the query)", h: s.latisSegments},
+		{Method: "POST", Path: "/api/v1/reprocess", Perm: auth.PermOperate, Summary: "start a reprocessing campaign (JSON campaign request, dry_run supported): execution id and estimate", h: s.reprocess},
+		{Method: "GET", Path: "/api/v1/reprocess/{id}", Perm: auth.PermTeam, Summary: "a reprocessing campaign's status and summary", h: s.reprocessStatus},
+		{Method: "GET", Path: "/api/v1/sitl/cycles", Perm: auth.PermTeam, Summary: "every SITL cycle", h: s.sitlCycles},
+		{Method: "GET", Path: "/api/v1/sitl/cycles/current", Perm: auth.PermTeam, Summary: "the newest SITL cycle: window, deadline, ABS", h: s.sitlCurrent},
+		{Method: "POST", Path: "/api/v1/sitl/cycles/{id}/validate", Perm: auth.PermSubmit, Summary: "check selections (JSON rows or text/csv) without submitting", Params: []string{"file"}, h: s.sitlValidate},
+		{Method: "POST", Path: "/api/v1/sitl/cycles/{id}/submissions", Perm: auth.PermSubmit, Summary: "submit selections (JSON rows or text/csv) to a SITL cycle", Params: []string{"file"}, h: s.sitlSubmit},
+		{Method: "POST", Path: "/api/v1/sitl/cycles/{id}/approval", Perm: auth.PermApprove, Summary: "a super-SITL's decision on the submission awaiting approval", h: s.sitlApprove},
 	}...)
 	for _, zone := range []string{"public", "sitl"} {
 		perm := auth.PermPublic

@@ -68,6 +68,9 @@ type Backend struct {
 	MaxZipBytes int64
 	// Jobs, when set, feeds the team's job status page.
 	Jobs *pipeline.Jobs
+	// Workflows serves reprocessing campaigns, the SITL cycle and the burst
+	// segment dataset (workflows.go).
+	Workflows Workflows
 }
 
 // Server routes requests to the handlers.

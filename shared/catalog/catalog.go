@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
@@ -52,15 +53,35 @@ var ErrExists = errors.New("catalog: file already cataloged")
 type Catalog struct {
 	db store.TableStore
 
+	clock clock.Clock
+
 	// known caches product entries this instance has written, so steady-state
 	// ingest costs one write per file, not two.
 	mu    sync.Mutex
 	known map[string]bool
+
+	// The product registry is read by every query that does not name a
+	// whole product (most MMS web-service calls), so it is cached for
+	// productsTTL. Products this instance registers invalidate the cache at
+	// once; those registered by other processes (other Lambdas) appear
+	// within the TTL.
+	products   []ProductEntry
+	productsAt time.Time
 }
+
+// productsTTL bounds how stale the cached product registry may be.
+const productsTTL = 30 * time.Second
 
 // New returns a catalog on db; call EnsureTable once at start-up.
 func New(db store.TableStore) *Catalog {
-	return &Catalog{db: db, known: map[string]bool{}}
+	return &Catalog{db: db, clock: clock.Real{}, known: map[string]bool{}}
+}
+
+// invalidateProducts drops the cached product registry.
+func (c *Catalog) invalidateProducts() {
+	c.mu.Lock()
+	c.products = nil
+	c.mu.Unlock()
 }
 
 // EnsureTable creates the catalog table if needed.
@@ -126,6 +147,9 @@ func (c *Catalog) ensureEntry(ctx context.Context, item store.Item) error {
 	}
 	c.mu.Lock()
 	c.known[id] = true
+	if item.String("pk") == productsPK {
+		c.products = nil
+	}
 	c.mu.Unlock()
 	return nil
 }
@@ -251,7 +275,27 @@ type ProductEntry struct {
 
 // Products lists every product with at least one cataloged file.
 func (c *Catalog) Products(ctx context.Context) ([]ProductEntry, error) {
-	var out []ProductEntry
+	now := c.clock.Now()
+	c.mu.Lock()
+	if c.products != nil && now.Sub(c.productsAt) < productsTTL {
+		out := slices.Clone(c.products)
+		c.mu.Unlock()
+		return out, nil
+	}
+	c.mu.Unlock()
+	out, err := c.readProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.products, c.productsAt = slices.Clone(out), now
+	c.mu.Unlock()
+	return out, nil
+}
+
+// readProducts reads the whole product registry from the table.
+func (c *Catalog) readProducts(ctx context.Context) ([]ProductEntry, error) {
+	out := []ProductEntry{}
 	cursor := ""
 	for {
 		page, err := c.db.Query(ctx, TableName, store.Query{PK: productsPK, Cursor: cursor})

@@ -284,3 +284,17 @@ func TestChangeFeedPagesAcrossDaysWithoutGapsOrRepeats(t *testing.T) {
 		t.Fatalf("recent: %v", names(recent))
 	}
 }
+
+func TestProductRegistryCacheSeesOwnNewProducts(t *testing.T) {
+	c := newCatalog(t)
+	ctx := context.Background()
+	add(t, c, "mms1_fgm_srvy_l2_20151016_v4.18.0.cdf", t0)
+	if got, _ := c.Query(ctx, Filter{Level: []string{"l2"}}); len(got) != 1 {
+		t.Fatalf("first query: %v", names(got))
+	}
+	// A product registered after the registry was cached is seen at once.
+	add(t, c, "mms1_scm_srvy_l2_scsrvy_20151016_v2.2.0.cdf", t0.Add(time.Second))
+	if got, _ := c.Query(ctx, Filter{Level: []string{"l2"}}); len(got) != 2 {
+		t.Fatalf("after a new product: %v", names(got))
+	}
+}

@@ -3,13 +3,14 @@ package quicklook
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
 
-// binning splits the TT2000 window [t0, t1) into equal-width bins, one per
-// pixel column.
+// binning splits the TT2000 window [t0, t1) into bins equal to within a
+// nanosecond, one per pixel column. Bin k is [edge(k), edge(k+1)).
 type binning struct {
 	t0, t1 int64
 	bins   int
@@ -20,6 +21,28 @@ func (b binning) width() int64 {
 	return max(1, (b.t1-b.t0)/int64(b.bins))
 }
 
+// edge is the start of bin k (0 ≤ k ≤ bins): t0 + ⌊span·k/bins⌋, in
+// 128-bit arithmetic so that long windows cannot overflow.
+func (b binning) edge(k int) int64 {
+	hi, lo := bits.Mul64(uint64(b.t1-b.t0), uint64(k))
+	q, _ := bits.Div64(hi, lo, uint64(b.bins)) // hi < bins as k ≤ bins
+	return b.t0 + int64(q)
+}
+
+// binOf returns the bin holding t, which must be in [t0, t1): a float
+// estimate corrected against the exact edges.
+func (b binning) binOf(t int64) int {
+	k := int(float64(t-b.t0) / float64(b.t1-b.t0) * float64(b.bins))
+	k = min(max(k, 0), b.bins-1)
+	for k > 0 && b.edge(k) > t {
+		k--
+	}
+	for k < b.bins-1 && b.edge(k+1) <= t {
+		k++
+	}
+	return k
+}
+
 // trace is a decimated series ready to draw: x is seconds since the window
 // start, and a NaN in y separates line segments (a gap).
 type trace struct {
@@ -28,14 +51,41 @@ type trace struct {
 	ymin, ymax float64
 }
 
+// add appends the point at TT2000 time t, relative to the window start t0.
+func (tr *trace) add(t0, t int64, v float64) {
+	tr.x = append(tr.x, float64(t-t0)/1e9)
+	tr.y = append(tr.y, v)
+}
+
+// addBin appends a bin's extremes in time order (one point if they are
+// the same sample).
+func (tr *trace) addBin(t0 int64, e extremes) {
+	switch {
+	case e.minT == e.maxT:
+		tr.add(t0, e.minT, e.minV)
+	case e.minT < e.maxT:
+		tr.add(t0, e.minT, e.minV)
+		tr.add(t0, e.maxT, e.maxV)
+	default:
+		tr.add(t0, e.maxT, e.maxV)
+		tr.add(t0, e.minT, e.minV)
+	}
+}
+
+// extremes are the smallest and largest value of a bin and their times.
+type extremes struct {
+	minV, maxV float64
+	minT, maxT int64
+}
+
 // decimate reduces one series to the minimum and maximum of each bin, in
 // time order, so the drawn envelope is the same as drawing every sample
-// while the output has at most about three points per bin whatever the
-// input size. Samples outside the window, with fill times, or with
-// missing values (and non-positive values when positiveOnly, for log axes)
-// are dropped. Consecutive kept samples further apart than maxGap
-// nanoseconds (raised to one bin width, as a narrower gap would not be
-// visible) are not joined. Times must be non-decreasing apart from fill.
+// while the output has at most three points per bin whatever the input
+// size. Samples outside the window, with fill times, or with missing
+// values (and non-positive values when positiveOnly, for log axes) are
+// dropped. Consecutive kept samples further apart than maxGap nanoseconds
+// (raised to one bin width, as a narrower gap would not be visible) are
+// not joined. Times must be non-decreasing apart from fill.
 func (b binning) decimate(times []int64, values []float64, maxGap int64, positiveOnly bool) (trace, error) {
 	if len(times) != len(values) {
 		return trace{}, fmt.Errorf("%d times but %d values", len(times), len(values))
@@ -44,36 +94,17 @@ func (b binning) decimate(times []int64, values []float64, maxGap int64, positiv
 		return trace{}, fmt.Errorf("bad binning: %d bins over [%d, %d)", b.bins, b.t0, b.t1)
 	}
 	maxGap = max(maxGap, b.width())
-	scale := float64(b.bins) / float64(b.t1-b.t0)
-
 	size := min(len(times), 2*b.bins) + 8 // usual output size; gaps may add more
 	tr := trace{x: make([]float64, 0, size), y: make([]float64, 0, size), ymin: math.Inf(1), ymax: math.Inf(-1)}
-	emit := func(t int64, v float64) {
-		tr.x = append(tr.x, float64(t-b.t0)/1e9)
-		tr.y = append(tr.y, v)
-	}
-	// The open bin: its extremes and when they occurred.
+
 	var (
-		open       bool
-		cur        int
-		minV, maxV float64
-		minT, maxT int64
-		lastT      int64 // time of the last kept sample
-		prevT      = int64(math.MinInt64)
-		prevI      = -1
+		open   bool     // cur holds at least one sample
+		cur    extremes // of the open bin
+		binEnd int64    // end of the open bin
+		lastT  int64    // time of the last kept sample
+		prevT  = int64(math.MinInt64)
+		prevI  = -1
 	)
-	flush := func() { // emits the open bin's extremes in time order
-		switch {
-		case minT == maxT:
-			emit(minT, minV)
-		case minT < maxT:
-			emit(minT, minV)
-			emit(maxT, maxV)
-		default:
-			emit(maxT, maxV)
-			emit(minT, minV)
-		}
-	}
 	for i, t := range times {
 		if t == timeutil.FillTT2000 {
 			continue
@@ -89,34 +120,32 @@ func (b binning) decimate(times []int64, values []float64, maxGap int64, positiv
 		if isMissing(v) || (positiveOnly && v <= 0) {
 			continue
 		}
-		bin := min(int(float64(t-b.t0)*scale), b.bins-1)
-		switch {
-		case !open:
-			open = true
-		case t-lastT > maxGap:
-			flush()
-			tr.x = append(tr.x, math.NaN())
-			tr.y = append(tr.y, math.NaN())
-		case bin != cur:
-			flush()
-		default: // same bin, same segment
-			if v < minV {
-				minV, minT = v, t
-			}
-			if v > maxV {
-				maxV, maxT = v, t
+		tr.valid++
+		if open && t < binEnd && t-lastT <= maxGap { // same bin and segment
+			if v < cur.minV {
+				cur.minV, cur.minT = v, t
+			} else if v > cur.maxV {
+				cur.maxV, cur.maxT = v, t
 			}
 			lastT = t
-			tr.valid++
 			continue
 		}
-		cur, minV, maxV, minT, maxT, lastT = bin, v, v, t, t, t
-		tr.valid++
+		if open {
+			tr.addBin(b.t0, cur)
+			if t-lastT > maxGap {
+				tr.x = append(tr.x, math.NaN())
+				tr.y = append(tr.y, math.NaN())
+			}
+		}
+		open = true
+		cur = extremes{minV: v, maxV: v, minT: t, maxT: t}
+		binEnd = b.edge(b.binOf(t) + 1)
+		lastT = t
 	}
 	if open {
-		flush()
+		tr.addBin(b.t0, cur)
 	}
-	// Extremes of each bin are in the output, so the range comes from it.
+	// Every bin's extremes are in the output, so the range comes from it.
 	for _, v := range tr.y {
 		if !math.IsNaN(v) {
 			tr.ymin = math.Min(tr.ymin, v)

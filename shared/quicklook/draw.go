@@ -87,6 +87,19 @@ func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
 	return text.Style{Color: c, Font: font.From(f, size), Handler: plot.DefaultTextHandler}
 }
 
+// minFontSize is the smallest size shrinkToFit goes down to; text longer
+// than that is clipped rather than made unreadable.
+const minFontSize = 6
+
+// shrinkToFit returns sty with its font made smaller if txt is wider than
+// room, so that long titles and y labels on small images stay whole.
+func shrinkToFit(sty text.Style, txt string, room vg.Length) text.Style {
+	if w := sty.Width(txt); w > room && w > 0 {
+		sty.Font.Size = max(vg.Length(minFontSize), sty.Font.Size*room/w)
+	}
+	return sty
+}
+
 // drawFigure lays out title, panels and legends on c.
 func drawFigure(c draw.Canvas, fig Figure, panels []panelData, axis timeAxis) (err error) {
 	// gonum reports some impossible layouts by panicking; a bad figure
@@ -100,9 +113,15 @@ func drawFigure(c draw.Canvas, fig Figure, panels []panelData, axis timeAxis) (e
 	top := drawHeader(c, fig.Title, fig.Subtitle)
 	legendW := legendWidth(panels)
 
+	area := draw.Crop(c, 0, 0, 0, -top)
+	// Data height of a panel, estimated before layout: the area less the
+	// padding, the bottom panel's time axis (~36 pt) and ~6 pt of tick
+	// and label overhang per panel.
+	n := vg.Length(len(panels))
+	panelH := (area.Max.Y - area.Min.Y - vg.Points(8) - (n-1)*vg.Points(gapBetween) - vg.Points(36) - n*vg.Points(6)) / n
 	plots := make([][]*plot.Plot, len(panels))
 	for i, pd := range panels {
-		plots[i] = []*plot.Plot{newPanelPlot(pd, axis, i == len(panels)-1)}
+		plots[i] = []*plot.Plot{newPanelPlot(pd, axis, i == len(panels)-1, panelH)}
 	}
 	tiles := draw.Tiles{
 		Rows: len(panels), Cols: 1,
@@ -112,13 +131,12 @@ func drawFigure(c draw.Canvas, fig Figure, panels []panelData, axis timeAxis) (e
 		PadLeft:   vg.Points(6),
 		PadRight:  legendW,
 	}
-	area := draw.Crop(c, 0, 0, 0, -top)
 	canvases := plot.Align(plots, tiles, area)
 	for i, p := range plots {
 		pc := canvases[i][0]
 		p[0].Draw(pc)
 		dc := p[0].DataCanvas(pc)
-		if dc.Max.Y-dc.Min.Y < vg.Points(10) {
+		if dc.Max.Y-dc.Min.Y < vg.Points(20) {
 			return fmt.Errorf("%w: panel %d has no room; make the image taller", ErrInvalid, i)
 		}
 		r := dc.Rectangle
@@ -148,6 +166,7 @@ func drawHeader(c draw.Canvas, title, subtitle string) vg.Length {
 		if line.s == "" {
 			continue
 		}
+		line.sty = shrinkToFit(line.sty, line.s, c.Max.X-c.Min.X-vg.Points(8))
 		line.sty.XAlign, line.sty.YAlign = draw.XCenter, draw.YTop
 		c.FillText(line.sty, vg.Point{X: c.Center().X, Y: y}, line.s)
 		y -= line.sty.Height(line.s) + vg.Points(2)
@@ -157,7 +176,7 @@ func drawHeader(c draw.Canvas, title, subtitle string) vg.Length {
 
 // newPanelPlot builds the gonum plot of one panel; only the bottom panel
 // gets time labels, the others keep tick marks and grid lines.
-func newPanelPlot(pd panelData, axis timeAxis, bottom bool) *plot.Plot {
+func newPanelPlot(pd panelData, axis timeAxis, bottom bool, panelH vg.Length) *plot.Plot {
 	p := plot.New()
 	p.X.Min, p.X.Max = 0, axis.span
 	p.X.Padding, p.Y.Padding = 0, 0
@@ -168,7 +187,8 @@ func newPanelPlot(pd panelData, axis timeAxis, bottom bool) *plot.Plot {
 	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.X.Label.TextStyle = textStyle(sans, labelSize, color.Black)
 	p.X.Label.TextStyle.XAlign, p.X.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
-	p.Y.Label.TextStyle = p.X.Label.TextStyle
+	// The y label runs along the panel and must not stick out of it.
+	p.Y.Label.TextStyle = shrinkToFit(p.X.Label.TextStyle, pd.YLabel, panelH)
 	p.Y.Label.Text = pd.YLabel
 
 	if bottom {
@@ -189,7 +209,8 @@ func newPanelPlot(pd panelData, axis timeAxis, bottom bool) *plot.Plot {
 		p.X.Tick.Label.Font.Size = 1
 	}
 
-	setYRange(p, pd)
+	// Labelled y ticks at least ~25 pt apart.
+	setYRange(p, pd, max(2, int(panelH/vg.Points(25))))
 	grid := plotter.NewGrid()
 	grid.Vertical.Color, grid.Horizontal.Color = gridGray, gridGray
 	grid.Vertical.Width, grid.Horizontal.Width = vg.Points(0.5), vg.Points(0.5)
@@ -202,7 +223,7 @@ func newPanelPlot(pd panelData, axis timeAxis, bottom bool) *plot.Plot {
 
 // setYRange fits the y axis to the data: 5 % headroom on a linear axis,
 // whole decades on a log axis so that it always has labelled ticks.
-func setYRange(p *plot.Plot, pd panelData) {
+func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, tr := range pd.traces {
 		if tr.valid > 0 {
@@ -222,6 +243,7 @@ func setYRange(p *plot.Plot, pd panelData) {
 		p.Y.Min, p.Y.Max = math.Pow(10, elo), math.Pow(10, ehi)
 		return
 	}
+	p.Y.Tick.Marker = linearTicks{max: maxTicks}
 	switch {
 	case math.IsInf(lo, 0): // no data: an unlabelled unit axis
 		lo, hi = 0, 1
@@ -234,6 +256,51 @@ func setYRange(p *plot.Plot, pd panelData) {
 		lo, hi = lo-d, hi+d
 	}
 	p.Y.Min, p.Y.Max = lo, hi
+}
+
+// linearTicks places about max (at most max+1) labelled ticks at 1, 2 or
+// 5 × 10^n steps, with unlabelled ones between, and labels them with no
+// more digits than the step needs (gonum's default prints "125.00").
+type linearTicks struct{ max int }
+
+func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) || lt.max < 1 {
+		return nil
+	}
+	raw := (hi - lo) / float64(lt.max)
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step, minors := 10*mag, 5.0
+	for _, m := range []struct{ mult, minors float64 }{{1, 5}, {2, 4}, {5, 5}} {
+		if m.mult*mag >= raw {
+			step, minors = m.mult*mag, m.minors
+			break
+		}
+	}
+	absMax := math.Max(math.Abs(lo), math.Abs(hi))
+	var ticks []plot.Tick
+	minor := step / minors
+	for i := math.Ceil(lo / minor); i*minor <= hi; i++ {
+		v := i * minor
+		if math.Mod(i, minors) != 0 {
+			ticks = append(ticks, plot.Tick{Value: v})
+			continue
+		}
+		if math.Abs(v) < step*1e-9 {
+			v = 0 // avoid "-0" and 1e-17
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: linearLabel(v, step, absMax)})
+	}
+	return ticks
+}
+
+// linearLabel formats v with the precision that step needs, switching to
+// exponent form for large or tiny magnitudes so labels stay short.
+func linearLabel(v, step, absMax float64) string {
+	if absMax >= 1e5 || absMax < 1e-3 {
+		digits := int(math.Floor(math.Log10(absMax))-math.Floor(math.Log10(step))) + 1
+		return strconv.FormatFloat(v, 'g', max(1, digits), 64)
+	}
+	return strconv.FormatFloat(v, 'f', max(0, int(-math.Floor(math.Log10(step)+1e-9))), 64)
 }
 
 // logTicks labels every decade of a log axis and marks 2..9 in between.
@@ -263,6 +330,9 @@ func decadeLabel(e int) string {
 	return "1e" + strconv.Itoa(e)
 }
 
+// strokeChunk is the number of line segments stroked per path.
+const strokeChunk = 32
+
 // traceLine draws a decimated series, breaking the line at NaN gaps and
 // marking isolated samples with a dot so they stay visible.
 type traceLine struct {
@@ -282,7 +352,14 @@ func (l *traceLine) Plot(c draw.Canvas, p *plot.Plot) {
 				c.DrawGlyph(dot, seg[0])
 			}
 		default:
-			c.StrokeLines(l.style, c.ClipLinesXY(seg)...)
+			// The rasterizer's cell lookup grows with the cells one
+			// path covers per row, so a dense day-long zigzag stroked
+			// as one path takes a second; short overlapping pieces
+			// take milliseconds and look the same.
+			for i := 0; i < len(seg)-1; i += strokeChunk {
+				piece := seg[i:min(i+strokeChunk+1, len(seg))]
+				c.StrokeLines(l.style, c.ClipLinesXY(piece)...)
+			}
 		}
 		seg = seg[:0]
 	}

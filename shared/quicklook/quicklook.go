@@ -85,8 +85,8 @@ const (
 	MinWidthPx      = 300
 	MaxSizePx       = 8192
 	MaxPanels       = 12
-	minPanelHeight  = 50 // px per panel
-	headerAndFooter = 90 // px for title, subtitle and time axis
+	minPanelHeight  = 70  // px per panel: room for two labelled y ticks
+	headerAndFooter = 110 // px for title, subtitle and time axis
 )
 
 // ErrInvalid marks a figure that cannot be rendered as given.
@@ -115,7 +115,7 @@ func Render(w io.Writer, fig Figure, widthPx, heightPx int) error {
 	panels := make([]panelData, len(fig.Panels))
 	for i, p := range fig.Panels {
 		if panels[i], err = preparePanel(p, win); err != nil {
-			return fmt.Errorf("quicklook: panel %d (%q): %w", i, p.YLabel, err)
+			return fmt.Errorf("%w: panel %d (%q): %w", ErrInvalid, i, p.YLabel, err)
 		}
 	}
 	axis, err := newTimeAxis(fig.Start, fig.End, t0, widthPx)

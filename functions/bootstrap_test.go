@@ -1,0 +1,288 @@
+// Package functions_test builds every function's bootstrap for this machine
+// and runs it against a Lambda Runtime API server on loopback, with the
+// sample events in events/, as provided.al2023 would run it.
+package functions_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/magpie-sdc/magpie/shared/awstest"
+	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/lambdarapi"
+	"github.com/magpie-sdc/magpie/shared/store"
+	"github.com/magpie-sdc/magpie/shared/store/awsstore"
+)
+
+// runtimeTests holds, for every directory in functions/, the test of its
+// built bootstrap. A function without one fails TestEveryFunctionIsWired.
+var runtimeTests = map[string]func(t *testing.T, bootstrap string){
+	"indexer": testIndexer,
+}
+
+func TestEveryFunctionIsWired(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	builders := lambdaenv.Functions()
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(e.Name(), "main.go")); err != nil {
+			continue
+		}
+		if runtimeTests[e.Name()] == nil {
+			t.Errorf("functions/%s has no runtime test: add it to runtimeTests with its sample events", e.Name())
+		}
+		if builders[e.Name()] == nil {
+			t.Errorf("functions/%s has no builder in lambdaenv.Functions (magpie invoke cannot run it)", e.Name())
+		}
+	}
+}
+
+func TestBootstrapsOnRuntimeAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every function")
+	}
+	dir := t.TempDir()
+	for name, test := range runtimeTests {
+		t.Run(name, func(t *testing.T) {
+			bin := filepath.Join(dir, name, "bootstrap")
+			cmd := exec.Command(goTool(), "build", "-tags", "lambda.norpc", "-o", bin, "./functions/"+name)
+			cmd.Dir = ".."
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			test(t, bin)
+		})
+	}
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+}
+
+// process is one running bootstrap with its Runtime API.
+type process struct {
+	api    *lambdarapi.Server
+	ctx    context.Context // ends when the process exits
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+	exit   chan error
+}
+
+// start runs bootstrap with only env (plus the Runtime API address): no
+// credentials or endpoints leak in from the test's environment.
+func start(t *testing.T, bootstrap string, env map[string]string) *process {
+	t.Helper()
+	api, err := lambdarapi.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{api: api, exit: make(chan error, 1)}
+	cmd := exec.Command(bootstrap)
+	cmd.Env = []string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "HOME=" + t.TempDir(), "AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	p.ctx = ctx
+	go func() {
+		err := cmd.Wait()
+		p.exit <- err
+		cancel(errors.New("bootstrap exited"))
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-ctx.Done()
+		api.Close()
+		if t.Failed() {
+			t.Logf("bootstrap stdout:\n%s\nstderr:\n%s", p.stdout.String(), p.stderr.String())
+		}
+	})
+	return p
+}
+
+func (p *process) invoke(t *testing.T, payload []byte) lambdarapi.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+	defer cancel()
+	r, err := p.api.Invoke(ctx, payload, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// alive fails the test if the process has exited.
+func (p *process) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exit:
+		t.Fatalf("bootstrap exited: %v", err)
+	default:
+	}
+}
+
+func sampleEvent(t *testing.T, name string, replace ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(strings.NewReplacer(replace...).Replace(string(b)))
+}
+
+// l0 is a CCSDS telemetry packet: version 0, type telemetry, secondary
+// header present — what the indexer accepts in a .dat file.
+var l0 = append([]byte{0x08, 0x01, 0xC0, 0x00, 0x00, 0x1D}, bytes.Repeat([]byte{0x5A}, 30)...)
+
+const sampleKey = "mms1_fgm_srvy_l0_20151016_v1.0.0.dat"
+
+func testIndexer(t *testing.T, bin string) {
+	t.Run("init error", func(t *testing.T) {
+		p := start(t, bin, map[string]string{"ARCHIVE_BUCKET": "a", "EVENT_BUS": "b", "AWS_REGION": awstest.Region})
+		select {
+		case fe := <-p.api.InitError():
+			if fe.Type != lambdaenv.InitErrorType || !strings.Contains(fe.Message, "DROPBOX_BUCKET") {
+				t.Errorf("init error %+v", fe)
+			}
+		case <-p.ctx.Done():
+			t.Fatal("exited without reporting an init error")
+		}
+		if err := <-p.exit; err == nil || strings.Contains(p.stderr.String(), "panic") {
+			t.Errorf("exit %v, stderr %q: want a plain non-zero exit", err, p.stderr.String())
+		}
+	})
+
+	t.Run("AWS denies", func(t *testing.T) {
+		// Every AWS call is refused with a non-retryable 403, as with a
+		// role missing a permission.
+		deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"__type":"AccessDeniedException","message":"denied by the test"}`))
+		}))
+		defer deny.Close()
+		p := start(t, bin, map[string]string{"DROPBOX_BUCKET": "magpie-dropbox", "ARCHIVE_BUCKET": "magpie-archive",
+			"EVENT_BUS": "magpie", "AWS_REGION": awstest.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+			"AWS_ENDPOINT_URL": deny.URL})
+		r := p.invoke(t, sampleEvent(t, "s3-put.json"))
+		if r.Error == nil || r.Error.Type == "" || !strings.Contains(r.Error.Message, sampleKey) || r.Response != nil {
+			t.Errorf("direct S3 event: %+v, want a function error naming the key", r)
+		}
+		r = p.invoke(t, sampleEvent(t, "sqs-s3.json"))
+		var resp struct {
+			BatchItemFailures []struct{ ItemIdentifier string } `json:"batchItemFailures"`
+		}
+		if r.Error != nil || json.Unmarshal(r.Response, &resp) != nil || len(resp.BatchItemFailures) == 0 {
+			t.Errorf("SQS batch: %+v (%s), want batch item failures so SQS redelivers", r, r.Response)
+		}
+		for _, f := range resp.BatchItemFailures {
+			if !strings.Contains(string(sampleEvent(t, "sqs-s3.json")), f.ItemIdentifier) {
+				t.Errorf("batch item failure %q is not a message of the event", f.ItemIdentifier)
+			}
+		}
+		r = p.invoke(t, []byte(`"not an event"`))
+		if r.Error == nil || r.Error.Message == "" {
+			t.Errorf("bad event: %+v", r)
+		}
+		p.alive(t)
+		if !strings.Contains(p.stdout.String(), `"request_id":"req-`) {
+			t.Errorf("logs carry no request id:\n%s", p.stdout.String())
+		}
+	})
+
+	t.Run("emulators", func(t *testing.T) {
+		moto := awstest.Endpoint(t, awstest.MotoEnv)
+		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
+		ctx := context.Background()
+		cfg := awstest.Config(t, moto)
+		s3c := awsstore.NewS3Client(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		dropbox, archive, bus := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-bus-")
+		prefix := awstest.Name("magpie-rt-") + "-"
+		for _, b := range []string{dropbox, archive} {
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
+			t.Fatal(err)
+		}
+		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
+		cat := catalog.New(tables)
+		if err := cat.EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		drop := awsstore.NewObjectStore(s3c, dropbox)
+		if _, err := drop.Put(ctx, sampleKey, bytes.NewReader(l0), store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+
+		p := start(t, bin, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive, "EVENT_BUS": bus,
+			"TABLE_PREFIX": prefix, "AWS_REGION": awstest.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+			"AWS_ENDPOINT_URL": moto, "AWS_ENDPOINT_URL_DYNAMODB": ddb})
+		for i, ev := range []string{"s3-put.json", "sqs-s3.json"} { // the second delivery finds it done
+			r := p.invoke(t, sampleEvent(t, ev, "magpie-dropbox", dropbox))
+			if r.Error != nil {
+				t.Fatalf("%s: %+v", ev, r.Error)
+			}
+			var resp struct {
+				Outcomes []struct {
+					Result, Key string
+				} `json:"outcomes"`
+				BatchItemFailures []any `json:"batchItemFailures"`
+			}
+			if err := json.Unmarshal(r.Response, &resp); err != nil || len(resp.Outcomes) == 0 || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("%s: response %s", ev, r.Response)
+			}
+			// The redelivery finds the file archived (duplicate) or already
+			// moved out of the dropbox (gone): either way it is not indexed twice.
+			if got := resp.Outcomes[0].Result; (i == 0) != (got == "indexed") || (i == 1 && got != "duplicate" && got != "gone") {
+				t.Errorf("%s: outcome %+v", ev, resp.Outcomes[0])
+			}
+		}
+		rec, err := cat.Get(ctx, sampleKey)
+		if err != nil {
+			t.Fatalf("not cataloged: %v", err)
+		}
+		var archived []string
+		store.ListAll(ctx, awsstore.NewObjectStore(s3c, archive), "", func(o store.ObjectInfo) error {
+			archived = append(archived, o.Key)
+			return nil
+		})
+		if len(archived) != 1 || !strings.HasSuffix(archived[0], sampleKey) {
+			t.Errorf("archive holds %v (record %+v)", archived, rec)
+		}
+		if _, err := drop.Head(ctx, sampleKey); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the dropbox still holds the file: %v", err)
+		}
+		p.alive(t)
+	})
+}

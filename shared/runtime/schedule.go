@@ -1,0 +1,271 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/events"
+	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/processors"
+	"github.com/magpie-sdc/magpie/shared/sitlcycle"
+	"github.com/magpie-sdc/magpie/shared/timeutil"
+)
+
+// Defaults of the schedules.
+const (
+	DefaultNightlyAt    = 2 * time.Hour // 02:00 UTC
+	DefaultSITLDeadline = 2 * time.Hour
+)
+
+// ScheduleConfig says what the local runtime runs on its clock: what
+// EventBridge schedules and rules trigger on AWS.
+type ScheduleConfig struct {
+	// NightlyAt is the time of day (UTC, as an offset from midnight) of the
+	// nightly sweep that re-plans NOTRUN jobs and retries FAILED ones
+	// (default 02:00). Negative disables it.
+	NightlyAt time.Duration
+	// SweepEvery re-lists the dropbox for files whose event was missed
+	// (0: never).
+	SweepEvery time.Duration
+	// Workflows, when set, starts a SITL cycle when a day's burst metadata
+	// has arrived from every spacecraft.
+	Workflows *Workflows
+	// SITLDeadline is how long after the cycle starts the SITL may submit
+	// (default 2 h).
+	SITLDeadline time.Duration
+	// Subscribed, if set, is called once the SITL trigger listens on the
+	// bus: start indexing after it, or the first files' events are missed.
+	Subscribed func()
+}
+
+// RunSchedules runs the schedules until ctx ends: the nightly sweep, the
+// periodic dropbox sweep and the SITL trigger (a FileIndexed subscription
+// on the bus). Errors of one run are logged; the schedules go on.
+func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
+	if cfg.NightlyAt == 0 {
+		cfg.NightlyAt = DefaultNightlyAt
+	}
+	if cfg.NightlyAt >= 24*time.Hour {
+		return fmt.Errorf("runtime: nightly sweep at %s: want a time of day below 24h", cfg.NightlyAt)
+	}
+	if cfg.SITLDeadline <= 0 {
+		cfg.SITLDeadline = DefaultSITLDeadline
+	}
+	var p *pipeline.Pipeline
+	if cfg.NightlyAt > 0 {
+		var err error
+		if p, err = l.schedulePipeline(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.Workflows != nil {
+		trig := &sitlTrigger{l: l, w: cfg.Workflows, deadline: cfg.SITLDeadline}
+		l.Bus.Subscribe(events.FileIndexed, func(ctx context.Context, e events.Event) error {
+			if ctx.Err() != nil { // the schedules stopped; the bus lives on
+				return nil
+			}
+			return trig.handle(ctx, e)
+		})
+	}
+	if cfg.Subscribed != nil {
+		cfg.Subscribed()
+	}
+	var wg sync.WaitGroup
+	if p != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.every(ctx, func(now time.Time) time.Duration { return untilTimeOfDay(now, cfg.NightlyAt) }, func() {
+				res, err := l.NightlySweep(ctx, p)
+				if err != nil {
+					l.Log.Error("nightly sweep", "err", err)
+				}
+				l.Log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
+			})
+		}()
+	}
+	if cfg.SweepEvery > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.every(ctx, func(time.Time) time.Duration { return cfg.SweepEvery }, func() {
+				res, err := l.Sweep(ctx, nil)
+				if err != nil {
+					l.Log.Error("dropbox sweep", "err", err)
+				} else if res.Seen > 0 {
+					l.Log.Info("dropbox sweep", "seen", res.Seen, "indexed", res.Indexed, "quarantined", res.Quarantined, "failed", res.Failed)
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	<-ctx.Done() // the SITL trigger listens until then
+	return nil
+}
+
+// every runs fn after each wait that next computes, on the injected clock,
+// until ctx ends.
+func (l *Local) every(ctx context.Context, next func(now time.Time) time.Duration, fn func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.Clock.After(next(l.Clock.Now())):
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		fn()
+	}
+}
+
+// untilTimeOfDay is the wait from now to the next at (offset from UTC
+// midnight) strictly after now.
+func untilTimeOfDay(now time.Time, at time.Duration) time.Duration {
+	now = now.UTC()
+	t := now.Truncate(24 * time.Hour).Add(at)
+	if !t.After(now) {
+		t = t.Add(24 * time.Hour)
+	}
+	return t.Sub(now)
+}
+
+// schedulePipeline is a pipeline on the SDC's stores and jobs table, as
+// the event-driven one (planning and running are stateless).
+func (l *Local) schedulePipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+	p, err := pipeline.New(ctx, pipeline.Config{
+		Profile: l.Profile, Builtins: processors.Registry(l.Profile), Tables: l.Tables, Catalog: l.Catalog,
+		Archive: l.Archive, Dropbox: l.Dropbox, Indexer: l.Indexer, Clock: l.Clock, Log: l.Log,
+		WorkDir: filepath.Join(l.DataDir, "work"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("runtime: schedules: %w", err)
+	}
+	return p, nil
+}
+
+// NightlyResult counts what a nightly sweep did.
+type NightlyResult struct {
+	// Replanned NOTRUN jobs; NowPending of them found their inputs and ran.
+	Replanned  int `json:"replanned"`
+	NowPending int `json:"now_pending"`
+	// Retried FAILED jobs (run once more each).
+	Retried int `json:"retried"`
+}
+
+// NightlySweep re-plans every NOTRUN job that was not planned again since
+// (an input that arrived while its event was lost, or a window that filled
+// up), runs those that now have their inputs, and retries every FAILED job
+// once.
+func (l *Local) NightlySweep(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
+	var res NightlyResult
+	notrun, err := p.Jobs.List(ctx, pipeline.StatusNotRun, 0)
+	if err != nil {
+		return res, fmt.Errorf("nightly: list NOTRUN jobs: %w", err)
+	}
+	var errs []error
+	for _, j := range notrun {
+		if j.SupersededBy != "" {
+			continue
+		}
+		nj, isNew, err := p.Planner.Replan(ctx, j.Node, j.SC, j.Start)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("nightly: replan %s: %w", j.ID, err))
+			continue
+		}
+		res.Replanned++
+		if isNew && nj.Status == pipeline.StatusPending {
+			res.NowPending++
+			if _, err := p.Runner.Run(ctx, nj.ID); err != nil {
+				errs = append(errs, fmt.Errorf("nightly: run %s: %w", nj.ID, err))
+			}
+		}
+	}
+	ids, err := p.RetryFailed(ctx)
+	res.Retried = len(ids)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
+	}
+	return res, errors.Join(errs...)
+}
+
+// sitlTrigger starts the SITL cycle of a day once the day's burst
+// metadata (the profile's simulation.burst_metadata product, one CSV per
+// spacecraft) is in the catalog for every spacecraft.
+//
+// The window is the day the metadata covers: from its first 10-s buffer
+// boundary at or after 00:00 UTC to 24:00 UTC (TAI). The metadata carries a
+// quality for every buffer of the day, low outside the region of interest,
+// so ABS selects inside the region of interest without the SDC knowing the
+// orbit; the SITL sees the whole day. The deadline is the trigger time plus
+// the configured SITL deadline.
+type sitlTrigger struct {
+	l        *Local
+	w        *Workflows
+	deadline time.Duration
+}
+
+func (t *sitlTrigger) handle(ctx context.Context, e events.Event) error {
+	var rec catalog.Record
+	if err := json.Unmarshal(e.Detail, &rec); err != nil {
+		return fmt.Errorf("sitl trigger: decode event: %w", err)
+	}
+	bm := t.l.Profile.Simulation.BurstMetadata
+	if bm.Instrument == "" || rec.Kind != "" && rec.Kind != catalog.KindScience ||
+		rec.Instrument != bm.Instrument || rec.Rate != bm.Rate || rec.Level != bm.Level || rec.Descriptor != bm.Descriptor {
+		return nil
+	}
+	day := rec.Start.UTC().Truncate(24 * time.Hour)
+	recs, err := t.l.Catalog.Query(ctx, catalog.Filter{SC: t.l.Profile.Spacecraft, Instrument: []string{bm.Instrument},
+		Rate: []string{bm.Rate}, Level: []string{bm.Level}, Descriptor: []string{bm.Descriptor}, From: day, To: day})
+	if err != nil {
+		return fmt.Errorf("sitl trigger: burst metadata of %s: %w", day.Format(time.DateOnly), err)
+	}
+	var have []string
+	for _, r := range recs {
+		if r.Start.Equal(day) && !slices.Contains(have, r.SC) {
+			have = append(have, r.SC)
+		}
+	}
+	if len(have) < len(t.l.Profile.Spacecraft) {
+		return nil // wait for the others
+	}
+	win, err := DayWindow(day, t.l.Profile.Burst.BufferSeconds)
+	if err != nil {
+		return fmt.Errorf("sitl trigger: %w", err)
+	}
+	win.Deadline = t.l.Clock.Now().Add(t.deadline).UTC()
+	id, started, err := t.w.StartSITLCycle(ctx, win)
+	if err != nil {
+		return err
+	}
+	if started {
+		t.l.Log.Info("SITL cycle started", "day", day.Format(time.DateOnly), "execution", id, "deadline", win.Deadline.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// DayWindow is the SITL window of a UTC day: its first buffer boundary at
+// or after midnight to the next midnight, in TAI seconds (no deadline).
+func DayWindow(day time.Time, bufferSeconds int) (sitlcycle.Window, error) {
+	day = day.UTC().Truncate(24 * time.Hour)
+	start, err := timeutil.UTCToTAI(day)
+	if err != nil {
+		return sitlcycle.Window{}, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
+	}
+	end, err := timeutil.UTCToTAI(day.AddDate(0, 0, 1))
+	if err != nil {
+		return sitlcycle.Window{}, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
+	}
+	if b := int64(bufferSeconds); b > 0 && start%b != 0 {
+		start += b - start%b
+	}
+	return sitlcycle.Window{StartTAI: start, EndTAI: end}, nil
+}
