@@ -79,6 +79,27 @@ type Indexer struct {
 // store or catalog failed): the caller retries later, and the dropbox copy
 // is still there. Every final decision is an Outcome.
 func (ix *Indexer) Index(ctx context.Context, key string) (Outcome, error) {
+	out, err := ix.index(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		// The dropbox copy vanished mid-way: another delivery of the same
+		// file (a watcher and a direct ingest, or two queue consumers)
+		// finished it first. That is the idempotent path, not a failure.
+		return ix.gone(ctx, Outcome{Key: key, Name: path.Base(key)}), nil
+	}
+	return out, err
+}
+
+// gone reports a dropbox object that no longer exists: a duplicate when the
+// catalog has the file, otherwise nothing to do.
+func (ix *Indexer) gone(ctx context.Context, out Outcome) Outcome {
+	out.Result = ResultGone
+	if rec, err := ix.Catalog.Get(ctx, out.Name); err == nil {
+		out.Result, out.Record = ResultDuplicate, &rec
+	}
+	return out
+}
+
+func (ix *Indexer) index(ctx context.Context, key string) (Outcome, error) {
 	name := path.Base(key)
 	out := Outcome{Key: key, Name: name}
 	if strings.HasPrefix(key, QuarantinePrefix) || strings.HasPrefix(name, ".") || strings.HasSuffix(key, "/") {
@@ -86,14 +107,6 @@ func (ix *Indexer) Index(ctx context.Context, key string) (Outcome, error) {
 		return out, nil
 	}
 	info, err := ix.Dropbox.Head(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		// Already handled by an earlier delivery of the same event.
-		out.Result = ResultGone
-		if rec, err := ix.Catalog.Get(ctx, name); err == nil {
-			out.Result, out.Record = ResultDuplicate, &rec
-		}
-		return out, nil
-	}
 	if err != nil {
 		return out, fmt.Errorf("ingest %s: head dropbox object: %w", key, err)
 	}

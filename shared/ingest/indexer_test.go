@@ -424,3 +424,34 @@ func TestHandlerAcceptsEveryDeliveryShape(t *testing.T) {
 		}
 	})
 }
+
+// vanishing lets a concurrent handler finish the file between the indexer's
+// Head and its read, the race of a watcher and a direct ingest.
+type vanishing struct {
+	store.ObjectStore
+	f *fixture
+}
+
+func (v *vanishing) Get(ctx context.Context, key string, rng *store.Range) (io.ReadCloser, store.ObjectInfo, error) {
+	v.f.dropbox.fail = false
+	other := &Indexer{Profile: v.f.ix.Profile, Dropbox: v.f.dropbox, Archive: v.f.archive, Catalog: v.f.cat,
+		Events: v.f.events, Clock: v.f.ix.Clock, Log: v.f.ix.Log}
+	if _, err := other.Index(ctx, key); err != nil {
+		return nil, store.ObjectInfo{}, err
+	}
+	return v.ObjectStore.Get(ctx, key, rng)
+}
+
+func TestConcurrentHandlerFinishingFirstIsNotAFailure(t *testing.T) {
+	f := newFixture(t)
+	f.drop(t, l2name, cdfBytes("raced"), nil)
+	ix := *f.ix
+	ix.Dropbox = &vanishing{ObjectStore: f.dropbox, f: f}
+	out, err := ix.Index(context.Background(), l2name)
+	if err != nil || out.Result != ResultDuplicate {
+		t.Fatalf("outcome %+v, err %v", out, err)
+	}
+	if n := f.events.count(events.FileIndexed); n != 1 {
+		t.Fatalf("FileIndexed %d times", n)
+	}
+}
