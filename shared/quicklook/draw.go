@@ -232,11 +232,12 @@ func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 	}
 	if pd.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{}
+		p.Y.Tick.Marker = logTicks{max: maxTicks}
 		if math.IsInf(lo, 0) {
 			lo, hi = 1, 10
 		}
-		elo, ehi := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+		// Clamped so that 10^e stays a normal, non-zero float64.
+		elo, ehi := math.Max(-300, math.Floor(math.Log10(lo))), math.Min(300, math.Ceil(math.Log10(hi)))
 		if ehi <= elo {
 			ehi = elo + 1
 		}
@@ -248,7 +249,8 @@ func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 	case math.IsInf(lo, 0): // no data: an unlabelled unit axis
 		lo, hi = 0, 1
 		p.Y.Tick.Marker = plot.ConstantTicks{}
-	case lo == hi: // a constant: centre it
+	case hi-lo <= 1e-9*math.Max(math.Abs(lo), math.Abs(hi)):
+		// Constant, or varying below what ticks can resolve: centre it.
 		d := math.Max(math.Abs(lo)*0.1, 1)
 		lo, hi = lo-d, hi+d
 	default:
@@ -267,18 +269,34 @@ func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) || lt.max < 1 {
 		return nil
 	}
+	// Steps are mant × 10^exp with mant 1, 2 or 5: take the smallest
+	// that gives no more than max intervals, then step down while fewer
+	// than two ticks would be labelled.
+	mants := [...]float64{1, 2, 5}
 	raw := (hi - lo) / float64(lt.max)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step, minors := 10*mag, 5.0
-	for _, m := range []struct{ mult, minors float64 }{{1, 5}, {2, 4}, {5, 5}} {
-		if m.mult*mag >= raw {
-			step, minors = m.mult*mag, m.minors
-			break
+	exp := math.Floor(math.Log10(raw))
+	m := 0
+	for m < len(mants) && mants[m]*math.Pow(10, exp) < raw {
+		m++
+	}
+	if m == len(mants) {
+		m, exp = 0, exp+1
+	}
+	labelled := func(step float64) float64 { return math.Floor(hi/step) - math.Ceil(lo/step) + 1 }
+	for labelled(mants[m]*math.Pow(10, exp)) < 2 {
+		if m--; m < 0 {
+			m, exp = len(mants)-1, exp-1
 		}
 	}
+	step := mants[m] * math.Pow(10, exp)
+	minors := map[float64]float64{1: 5, 2: 4, 5: 5}[mants[m]]
+
 	absMax := math.Max(math.Abs(lo), math.Abs(hi))
-	var ticks []plot.Tick
 	minor := step / minors
+	if absMax/minor > 1e12 { // i++ below would stop counting
+		return nil
+	}
+	var ticks []plot.Tick
 	for i := math.Ceil(lo / minor); i*minor <= hi; i++ {
 		v := i * minor
 		if math.Mod(i, minors) != 0 {
@@ -303,16 +321,25 @@ func linearLabel(v, step, absMax float64) string {
 	return strconv.FormatFloat(v, 'f', max(0, int(-math.Floor(math.Log10(step)+1e-9))), 64)
 }
 
-// logTicks labels every decade of a log axis and marks 2..9 in between.
-// (plot.LogTicks truncates log10 of an exact decade such as 0.01 and can
-// lose its first label.)
-type logTicks struct{}
+// logTicks labels decades of a log axis: every one, or when there are more
+// than max the exponents divisible by a step, with 2..9 marked in between. (plot.LogTicks truncates log10 of
+// an exact decade such as 0.01 and can lose its first label.)
+type logTicks struct{ max int }
 
-func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt logTicks) Ticks(lo, hi float64) []plot.Tick {
+	first, last := math.Floor(math.Log10(lo)+1e-9), math.Ceil(math.Log10(hi)-1e-9)
+	every := math.Max(1, math.Ceil((last-first)/float64(max(1, lt.max))))
 	var ticks []plot.Tick
-	for e := math.Floor(math.Log10(lo) + 1e-9); e <= math.Ceil(math.Log10(hi)-1e-9); e++ {
+	for e := first; e <= last; e++ {
 		dec := math.Pow(10, e)
-		ticks = append(ticks, plot.Tick{Value: dec, Label: decadeLabel(int(e))})
+		if math.Mod(e, every) == 0 { // -0 and 0 alike: round exponents
+			ticks = append(ticks, plot.Tick{Value: dec, Label: decadeLabel(int(e))})
+		} else {
+			ticks = append(ticks, plot.Tick{Value: dec})
+		}
+		if every > 1 {
+			continue // decades are dense enough: no 2..9 marks
+		}
 		for m := 2.0; m < 10; m++ {
 			if v := m * dec; v <= hi*(1+1e-9) {
 				ticks = append(ticks, plot.Tick{Value: v})

@@ -80,10 +80,11 @@ type Series struct {
 const FillThreshold = 1e30
 
 // Size limits for Render. The minimum keeps labels readable; the maximum
-// bounds the memory of one render (an 8192×8192 RGBA image is 256 MiB).
+// bounds the memory of one render (a 4096×4096 RGBA image is 64 MiB, and
+// the rasterizer works on a copy).
 const (
 	MinWidthPx      = 300
-	MaxSizePx       = 8192
+	MaxSizePx       = 4096
 	MaxPanels       = 12
 	minPanelHeight  = 70  // px per panel: room for two labelled y ticks
 	headerAndFooter = 110 // px for title, subtitle and time axis
@@ -95,7 +96,12 @@ var ErrInvalid = errors.New("quicklook: invalid figure")
 // dpi fixes how point sizes (fonts, line widths) map to pixels.
 const dpi = 96
 
-// Render draws fig as a widthPx × heightPx PNG and writes it to w.
+// Render draws fig as a widthPx × heightPx PNG and writes it to w. The
+// width must be in [MinWidthPx, MaxSizePx] and the height at least 110 px
+// plus 70 px per panel. A figure that cannot be drawn (bad size, no
+// panels, times and values of different lengths, unsorted times, a time
+// before 1972) returns an error wrapping ErrInvalid before anything is
+// written.
 func Render(w io.Writer, fig Figure, widthPx, heightPx int) error {
 	if err := validate(fig, widthPx, heightPx); err != nil {
 		return err

@@ -33,6 +33,20 @@ func oneSeries(s Series) Figure {
 	}
 }
 
+// manyPanels is a figure of n small linear panels.
+func manyPanels(t *testing.T, n int) Figure {
+	ts := cadenceTimes(t, day, 60e9, 1440)
+	vs := make([]float64, len(ts))
+	for i := range vs {
+		vs[i] = math.Sin(float64(i) / 100)
+	}
+	fig := Figure{Title: "many panels", Start: day, End: day.Add(24 * time.Hour)}
+	for i := range n {
+		fig.Panels = append(fig.Panels, Panel{YLabel: "quantity [unit]", LogY: i%2 == 1, Series: []Series{{Label: "q", Times: ts, Values: vs}}})
+	}
+	return fig
+}
+
 var magenta = color.RGBA{R: 255, B: 255, A: 255}
 
 // isMagenta matches pixels drawn in magenta, including antialiased ones
@@ -43,14 +57,17 @@ func isMagenta(c color.Color) bool {
 }
 
 func TestRenderSizes(t *testing.T) {
+	mms := mmsLikeFigure(t)
 	tests := []struct {
 		name string
 		fig  Figure
 		w, h int
 	}{
-		{"four-panel MMS day", mmsLikeFigure(t), 1200, 900},
+		{"four-panel MMS day", mms, 1200, 900},
 		{"small one panel", oneSeries(Series{Label: "x", Times: cadenceTimes(t, day, 60e9, 1440), Values: make([]float64, 1440)}), MinWidthPx, 200},
-		{"odd size", mmsLikeFigure(t), 1001, 777},
+		{"odd size", mms, 1001, 777},
+		{"smallest allowed for four panels", mms, MinWidthPx, headerAndFooter + 4*minPanelHeight},
+		{"smallest allowed for the most panels", manyPanels(t, MaxPanels), MinWidthPx, headerAndFooter + MaxPanels*minPanelHeight},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,6 +151,52 @@ func TestRenderFillIsAGap(t *testing.T) {
 	}
 }
 
+// TestRenderWindows covers time axes from a millisecond to decades.
+func TestRenderWindows(t *testing.T) {
+	ts := cadenceTimes(t, day, 1e6, 1000) // 1 kS/s for one second
+	vs := make([]float64, len(ts))
+	for i := range vs {
+		vs[i] = float64(i % 10)
+	}
+	for _, dur := range []time.Duration{time.Millisecond, time.Second, 10 * time.Minute, 400 * 24 * time.Hour, 20 * 365 * 24 * time.Hour} {
+		fig := oneSeries(Series{Label: "x", Times: ts, Values: vs})
+		fig.End = fig.Start.Add(dur)
+		img := render(t, fig, 600, 300)
+		if img.Bounds().Dx() != 600 || img.Bounds().Dy() != 300 {
+			t.Errorf("%s: bounds %v", dur, img.Bounds())
+		}
+	}
+}
+
+// TestRenderAwkwardValues renders values that stress the y axis: near
+// fill, constant, varying below float resolution, and tiny positive.
+func TestRenderAwkwardValues(t *testing.T) {
+	ts := cadenceTimes(t, day, 60e9, 1440)
+	tests := []struct {
+		name string
+		logY bool
+		f    func(i int) float64
+	}{
+		{"constant", false, func(int) float64 { return 42 }},
+		{"constant zero", false, func(int) float64 { return 0 }},
+		{"below float resolution", false, func(i int) float64 { return 1e6 + float64(i%2)*1e-10 }},
+		{"just under fill", false, func(i int) float64 { return float64(i%3-1) * 9.9e29 }},
+		{"denormal on log axis", true, func(i int) float64 { return math.SmallestNonzeroFloat64 * float64(1+i%2) }},
+		{"huge on log axis", true, func(i int) float64 { return 9e29 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vs := make([]float64, len(ts))
+			for i := range vs {
+				vs[i] = tc.f(i)
+			}
+			fig := oneSeries(Series{Label: "v", Times: ts, Values: vs})
+			fig.Panels[0].LogY = tc.logY
+			render(t, fig, 600, 300)
+		})
+	}
+}
+
 func TestRenderEmptyData(t *testing.T) {
 	ts := cadenceTimes(t, day, 1e9, 100)
 	nan := make([]float64, 100)
@@ -185,6 +248,8 @@ func TestRenderErrors(t *testing.T) {
 	for range MaxPanels {
 		tooMany.Panels = append(tooMany.Panels, tooMany.Panels[0])
 	}
+	fourPanels := good()
+	fourPanels.Panels = tooMany.Panels[:4]
 
 	tests := []struct {
 		name string
@@ -201,7 +266,7 @@ func TestRenderErrors(t *testing.T) {
 		{"too narrow", good(), MinWidthPx - 1, 400},
 		{"too wide", good(), MaxSizePx + 1, 400},
 		{"too tall", good(), 800, MaxSizePx + 1},
-		{"too short for the panels", mmsLikeFigure(t), 800, 250},
+		{"too short for the panels", fourPanels, 800, 390 - 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

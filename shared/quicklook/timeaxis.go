@@ -109,10 +109,13 @@ func ceilTime(t time.Time, d time.Duration) time.Time {
 }
 
 // tickLabel formats a major tick: the date when ticks are days apart or at
-// midnight of a multi-day axis, otherwise the time of day.
+// midnight of a multi-day axis (with the year once they are months apart),
+// otherwise the time of day.
 func tickLabel(t time.Time, major time.Duration, multiDay bool) string {
 	midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
 	switch {
+	case major >= 28*24*time.Hour: // months apart: the year matters
+		return t.Format("2006-01-02")
 	case major >= 24*time.Hour, multiDay && midnight:
 		return t.Format("Jan 2")
 	case major < time.Minute:

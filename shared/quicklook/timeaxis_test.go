@@ -116,6 +116,9 @@ func TestLinearTicks(t *testing.T) {
 		{0, 3e6, 4, []string{"0", "1e+06", "2e+06", "3e+06"}},
 		{1.5e7, 1.9e7, 4, []string{"1.5e+07", "1.6e+07", "1.7e+07", "1.8e+07", "1.9e+07"}},
 		{1.5e7, 1.9e7, 2, []string{"1.6e+07", "1.8e+07"}},
+		{-1.1, 1.1, 2, []string{"-1", "0", "1"}},                    // step 2 would label only 0
+		{0.119, 0.181, 1, []string{"0.12", "0.14", "0.16", "0.18"}}, // 0.1 and 0.05 label too few
+
 	}
 	for _, tc := range tests {
 		labels, _ := majors(linearTicks{max: tc.max}.Ticks(tc.lo, tc.hi))
@@ -123,15 +126,28 @@ func TestLinearTicks(t *testing.T) {
 			t.Errorf("linearTicks(%g, %g, max %d) = %q, want %q", tc.lo, tc.hi, tc.max, labels, tc.want)
 		}
 	}
-	if ticks := (linearTicks{max: 5}).Ticks(1, 1); ticks != nil {
-		t.Errorf("empty range: %v", ticks)
+	for _, r := range [][2]float64{{1, 1}, {1e6, 1e6 + 1e-9}, {2, 1}, {math.Inf(-1), 0}} {
+		if ticks := (linearTicks{max: 5}).Ticks(r[0], r[1]); ticks != nil {
+			t.Errorf("range %v: ticks %v, want none", r, ticks)
+		}
 	}
 }
 
 func TestLogTicks(t *testing.T) {
-	labels, _ := majors(logTicks{}.Ticks(0.01, 1e6))
-	want := []string{"0.01", "0.1", "1", "10", "100", "1000", "10000", "1e5", "1e6"}
-	if !slices.Equal(labels, want) {
-		t.Errorf("log labels %q, want %q", labels, want)
+	tests := []struct {
+		lo, hi float64
+		max    int
+		want   []string
+	}{
+		{0.01, 1e6, 10, []string{"0.01", "0.1", "1", "10", "100", "1000", "10000", "1e5", "1e6"}},
+		{0.01, 1e6, 4, []string{"0.01", "1", "100", "10000", "1e6"}},
+		{1e-3, 1e10, 3, []string{"1", "1e5", "1e10"}},
+		{1, 10, 2, []string{"1", "10"}},
+	}
+	for _, tc := range tests {
+		labels, _ := majors(logTicks{max: tc.max}.Ticks(tc.lo, tc.hi))
+		if !slices.Equal(labels, tc.want) {
+			t.Errorf("logTicks(%g, %g, max %d) = %q, want %q", tc.lo, tc.hi, tc.max, labels, tc.want)
+		}
 	}
 }
