@@ -25,6 +25,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/lambdarapi"
+	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 )
@@ -32,7 +33,9 @@ import (
 // runtimeTests holds, for every directory in functions/, the test of its
 // built bootstrap. A function without one fails TestEveryFunctionIsWired.
 var runtimeTests = map[string]func(t *testing.T, bootstrap string){
-	"indexer": testIndexer,
+	"indexer":   testIndexer,
+	"reprocess": testReprocess,
+	"sitl":      testSitl,
 }
 
 func TestEveryFunctionIsWired(t *testing.T) {
@@ -282,6 +285,151 @@ func testIndexer(t *testing.T, bin string) {
 		}
 		if _, err := drop.Head(ctx, sampleKey); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("the dropbox still holds the file: %v", err)
+		}
+		p.alive(t)
+	})
+}
+
+// initError expects bootstrap, started with env, to report an init error
+// naming missing and to exit non-zero without a panic.
+func initError(t *testing.T, bin string, env map[string]string, missing string) {
+	t.Helper()
+	p := start(t, bin, env)
+	select {
+	case fe := <-p.api.InitError():
+		if fe.Type != lambdaenv.InitErrorType || !strings.Contains(fe.Message, missing) {
+			t.Errorf("init error %+v, want one naming %s", fe, missing)
+		}
+	case <-p.ctx.Done():
+		t.Fatal("exited without reporting an init error")
+	}
+	if err := <-p.exit; err == nil || strings.Contains(p.stderr.String(), "panic") {
+		t.Errorf("exit %v, stderr %q: want a plain non-zero exit", err, p.stderr.String())
+	}
+}
+
+// emulatorEnv is the environment of a bootstrap using the emulators.
+func emulatorEnv(moto, ddb, prefix string, more map[string]string) map[string]string {
+	env := map[string]string{"TABLE_PREFIX": prefix, "AWS_REGION": awstest.Region, "AWS_ACCESS_KEY_ID": "test",
+		"AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL": moto, "AWS_ENDPOINT_URL_DYNAMODB": ddb}
+	for k, v := range more {
+		env[k] = v
+	}
+	return env
+}
+
+func testReprocess(t *testing.T, bin string) {
+	for _, missing := range []string{"DROPBOX_BUCKET", "CAMPAIGN_BUCKET"} {
+		t.Run("init error without "+missing, func(t *testing.T) {
+			env := map[string]string{"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "CAMPAIGN_BUCKET": "c", "EVENT_BUS": "b",
+				"AWS_REGION": awstest.Region}
+			delete(env, missing)
+			initError(t, bin, env, missing)
+		})
+	}
+
+	t.Run("emulators", func(t *testing.T) {
+		moto := awstest.Endpoint(t, awstest.MotoEnv)
+		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
+		ctx := context.Background()
+		cfg := awstest.Config(t, moto)
+		s3c := awsstore.NewS3Client(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		dropbox, archive, campaigns := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-camp-")
+		bus, prefix := awstest.Name("magpie-bus-"), awstest.Name("magpie-rt-")+"-"
+		for _, b := range []string{dropbox, archive, campaigns} {
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
+			t.Fatal(err)
+		}
+		// The stack creates the tables; the function's own EnsureTable
+		// calls (jobs, campaigns) find or create theirs.
+		if err := catalog.New(awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)).EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive,
+			"CAMPAIGN_BUCKET": campaigns, "EVENT_BUS": bus}))
+
+		r := p.invoke(t, []byte(`{"action":"plan","campaign_id":"c1","request":{"instruments":["fgm"],"spacecraft":["mms1"],`+
+			`"start":"2015-10-16","end":"2015-10-16","dry_run":true}}`))
+		if r.Error != nil {
+			t.Fatalf("plan: %+v", r.Error)
+		}
+		var plan struct {
+			CampaignID string   `json:"campaign_id"`
+			Bucket     string   `json:"bucket"`
+			Key        string   `json:"key"`
+			Nodes      []string `json:"nodes"`
+			Estimate   *struct {
+				LambdaRequests int `json:"lambda_requests"`
+			} `json:"estimate"`
+		}
+		if err := json.Unmarshal(r.Response, &plan); err != nil || plan.CampaignID != "c1" || plan.Bucket != campaigns ||
+			len(plan.Nodes) == 0 || plan.Estimate != nil {
+			t.Fatalf("plan: %s (%v)", r.Response, err)
+		}
+		// The item list is in the campaign bucket, where the Map reads it.
+		if _, err := awsstore.NewObjectStore(s3c, campaigns).Head(ctx, plan.Key); err != nil {
+			t.Errorf("item list %s: %v", plan.Key, err)
+		}
+
+		r = p.invoke(t, []byte(`{"action":"estimate","plan":`+string(r.Response)+`}`))
+		if r.Error != nil || json.Unmarshal(r.Response, &plan) != nil || plan.Estimate == nil || plan.CampaignID != "c1" {
+			t.Fatalf("estimate: %+v %s", r.Error, r.Response)
+		}
+
+		r = p.invoke(t, []byte(`{"action":"launch"}`))
+		if r.Error == nil || !strings.Contains(r.Error.Message, "launch") {
+			t.Errorf("unknown action: %+v", r)
+		}
+		p.alive(t)
+	})
+}
+
+func testSitl(t *testing.T, bin string) {
+	t.Run("init error", func(t *testing.T) {
+		initError(t, bin, map[string]string{"ARCHIVE_BUCKET": "a", "AWS_REGION": awstest.Region}, "PLAYLIST_BUCKET")
+	})
+
+	t.Run("emulators", func(t *testing.T) {
+		moto := awstest.Endpoint(t, awstest.MotoEnv)
+		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
+		ctx := context.Background()
+		s3c := awsstore.NewS3Client(awstest.Config(t, moto), func(o *s3.Options) { o.UsePathStyle = true })
+		archive, playlists, prefix := awstest.Name("magpie-arch-"), awstest.Name("magpie-ops-"), awstest.Name("magpie-rt-")+"-"
+		for _, b := range []string{archive, playlists} {
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
+		if err := catalog.New(tables).EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"ARCHIVE_BUCKET": archive, "PLAYLIST_BUCKET": playlists}))
+
+		// An hour of 2015-10-16 (TAI-1958 seconds) with no burst metadata
+		// archived: ABS selects nothing, and the cycle opens waiting for
+		// the SITL.
+		payload := `{"step":"` + sitlcycle.FnBuildABS + `","cycle_id":"c-rt","window":{"start_tai":1823731200,"end_tai":1823734800,` +
+			`"deadline":"2099-01-01T00:00:00Z"}}`
+		for i := range 2 { // a retry finds the cycle it opened
+			r := p.invoke(t, []byte(payload))
+			var sum sitlcycle.ABSSummary
+			if r.Error != nil || json.Unmarshal(r.Response, &sum) != nil || sum.CycleID != "c-rt" {
+				t.Fatalf("build-abs #%d: %+v %s", i, r.Error, r.Response)
+			}
+		}
+		it, err := tables.Get(ctx, "sitl", store.Key{PK: "CYCLE", SK: "c-rt"})
+		if err != nil || !strings.Contains(it["doc"].(string), sitlcycle.StatusWaitingSubmission) {
+			t.Errorf("cycle in the sitl table: %v %v", it, err)
+		}
+
+		r := p.invoke(t, []byte(`{"cycle_id":"c-rt"}`)) // no step, no SITL_STEP
+		if r.Error == nil || !strings.Contains(r.Error.Message, "step") {
+			t.Errorf("payload without a step: %+v", r)
 		}
 		p.alive(t)
 	})

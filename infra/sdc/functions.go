@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/pipeline"
 )
 
 // FunctionTag is the tag every Lambda carries with its functions/<name>,
@@ -39,6 +41,14 @@ type FunctionSpec struct {
 	MemoryMB       int
 	TimeoutSeconds int
 	Wire           func(fn awslambda.Function, r *Resources)
+	// Provides are the placeholders of statemachines/* the function fills
+	// besides its own <Name>FunctionArn: one function may serve several
+	// steps (it tells them apart by the payload).
+	Provides []string
+	// RespondsToTasks: the function completes the task-token waits of the
+	// state machines that invoke it (states:SendTaskSuccess, granted per
+	// state machine by NewWorkflows).
+	RespondsToTasks bool
 }
 
 // FunctionSpecs has one entry per functions/<name>. NewFunctions fails for a
@@ -74,6 +84,58 @@ var FunctionSpecs = map[string]FunctionSpec{
 			}))
 		},
 	},
+	"reprocess": {
+		Description: "Reprocessing campaigns: plan, estimate, run jobs, summarize (statemachines/reprocess.asl.json)",
+		// run-job runs a processor on its inputs: the longest step.
+		MemoryMB:       2048,
+		TimeoutSeconds: 900,
+		Provides:       []string{"PlanFunctionArn", "EstimateFunctionArn", "RunJobFunctionArn", "SummarizeFunctionArn"},
+		Wire: func(fn awslambda.Function, r *Resources) {
+			st := r.Storage
+			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("CAMPAIGN_BUCKET"), st.Workflow.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+			// Job outputs enter through the dropbox and are indexed in
+			// place, as the indexer does: read, write, remove once archived.
+			st.Dropbox.GrantReadWrite(fn, nil)
+			st.Dropbox.GrantDelete(fn, jsii.String("*"))
+			// Reads inputs, archives outputs; never deletes.
+			st.Archive.GrantPut(fn, jsii.String("*"))
+			st.Archive.GrantRead(fn, nil)
+			// Item lists and Map results of campaigns only.
+			st.Workflow.GrantRead(fn, jsii.String(campaignPrefix+"*"))
+			st.Workflow.GrantPut(fn, jsii.String(campaignPrefix+"*"))
+			for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name, CampaignsSpec.Name} {
+				r.Tables.ByName[t].GrantReadWriteData(fn)
+			}
+			grantEnsureTables(fn, r, pipeline.JobsSpec.Name, CampaignsSpec.Name)
+			r.Bus.GrantPutEventsTo(fn, nil)
+		},
+	},
+	"sitl": {
+		Description:    "SITL cycle steps: ABS, SITL waits, validation, BDM, playlists (statemachines/sitl-cycle.asl.json)",
+		MemoryMB:       512,
+		TimeoutSeconds: 60,
+		Provides: []string{"BuildAbsFunctionArn", "AwaitSitlFunctionArn", "ValidateFunctionArn", "ApplyFunctionArn",
+			"WritePlaylistFunctionArn", "RecordCycleFunctionArn"},
+		RespondsToTasks: true,
+		Wire: func(fn awslambda.Function, r *Resources) {
+			st := r.Storage
+			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("PLAYLIST_BUCKET"), st.Workflow.BucketName(), nil)
+			// Burst metadata comes from the archive, found through the
+			// catalog; playlists are written (and checked) under playlists/.
+			st.Archive.GrantRead(fn, nil)
+			r.Tables.ByName[catalog.TableName].GrantReadData(fn)
+			st.Workflow.GrantRead(fn, jsii.String(playlistPrefix+"*"))
+			st.Workflow.GrantPut(fn, jsii.String(playlistPrefix+"*"))
+			for _, t := range []string{BDMSpec.Name, SitlSpec.Name} {
+				r.Tables.ByName[t].GrantReadWriteData(fn)
+			}
+			grantEnsureTables(fn, r, BDMSpec.Name, SitlSpec.Name)
+		},
+	},
 	"api": {
 		Description:    "HTTP API: MMS SDC web services, JSON API and pages",
 		MemoryMB:       512,
@@ -93,6 +155,28 @@ var FunctionSpecs = map[string]FunctionSpec{
 		},
 	},
 }
+
+// grantEnsureTables lets a function run its repositories' EnsureTable at
+// start-up: the awsstore adapter asks CreateTable first and takes "in use"
+// for "exists", so the call is allowed on exactly these (existing) tables.
+func grantEnsureTables(fn awslambda.Function, r *Resources, names ...string) {
+	var arns []*string
+	for _, n := range names {
+		arns = append(arns, r.Tables.ByName[n].TableArn())
+	}
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("dynamodb:CreateTable"),
+		Resources: &arns,
+	}))
+}
+
+// Prefixes of the workflow bucket: campaigns' item lists and Map results
+// (the prefix statemachines/reprocess.asl.json's ResultWriter uses), and
+// SITL playlists (sitlcycle.PlaylistKey).
+const (
+	campaignPrefix = "campaigns/"
+	playlistPrefix = "playlists/"
+)
 
 // Functions holds the deployed Lambdas by name.
 type Functions struct {
@@ -130,6 +214,15 @@ func NewFunctions(scope constructs.Construct, id string, r *Resources, functions
 		}
 		if _, err := os.Stat(filepath.Join(assetsDir, name, "bootstrap")); err != nil {
 			errs = append(errs, fmt.Errorf("function %s is not built (run make functions): %w", name, err))
+		}
+	}
+	provider := map[string]string{}
+	for _, name := range names {
+		for _, p := range append([]string{constructID(name) + "FunctionArn"}, FunctionSpecs[name].Provides...) {
+			if other, ok := provider[p]; ok {
+				errs = append(errs, fmt.Errorf("functions %s and %s both provide ${%s}", other, name, p))
+			}
+			provider[p] = name
 		}
 	}
 	if len(errs) > 0 {

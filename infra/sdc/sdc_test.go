@@ -2,9 +2,11 @@ package sdc
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,8 +157,8 @@ func TestSettingsFromContext(t *testing.T) {
 func TestBucketsArePrivateTLSOnlyEncryptedAndRetained(t *testing.T) {
 	_, _, raw := fullStack(t)
 	buckets := resources(raw, "AWS::S3::Bucket")
-	if len(buckets) != 4 {
-		t.Fatalf("%d buckets, want dropbox, archive, public, access logs", len(buckets))
+	if len(buckets) != 5 {
+		t.Fatalf("%d buckets, want dropbox, archive, public, workflow, access logs", len(buckets))
 	}
 	for id, b := range buckets {
 		p := props(b)
@@ -285,16 +287,20 @@ func TestTablesMatchTheRepositories(t *testing.T) {
 				map[string]any{"AttributeName": ix.PK, "KeyType": "HASH"}, map[string]any{"AttributeName": ix.SK, "KeyType": "RANGE"},
 			}, "Projection": map[string]any{"ProjectionType": "ALL"}}))
 		}
+		want := map[string]any{
+			"TableName":                        "magpie-test-" + spec.Name,
+			"KeySchema":                        keys,
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"DeletionProtectionEnabled":        true,
+			"GlobalSecondaryIndexes":           gsis,
+		}
+		if len(gsis) == 0 {
+			want["GlobalSecondaryIndexes"] = assertions.Match_Absent()
+		}
 		tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"DeletionPolicy": "Retain",
-			"Properties": assertions.Match_ObjectLike(&map[string]any{
-				"TableName":                        "magpie-test-" + spec.Name,
-				"KeySchema":                        keys,
-				"BillingMode":                      "PAY_PER_REQUEST",
-				"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
-				"DeletionProtectionEnabled":        true,
-				"GlobalSecondaryIndexes":           gsis,
-			}),
+			"Properties":     assertions.Match_ObjectLike(&want),
 		})
 	}
 }
@@ -536,10 +542,11 @@ func TestUnwiredFunctionsAndStateMachinesFail(t *testing.T) {
 		machines  map[string]string
 		want      string
 	}{
-		"function without spec": {[]string{"indexer", "reprocess"}, nil, "functions/reprocess has no FunctionSpec"},
+		"function without spec": {[]string{"indexer", "nosuch"}, nil, "functions/nosuch has no FunctionSpec"},
 		"function not built":    {nil, nil, ""},
 		"unknown placeholder":   {[]string{"indexer"}, map[string]string{"m": `{"x": "${BuildAbsFunctionArn}"}`}, "${BuildAbsFunctionArn}"},
 		"definition not JSON":   {[]string{"indexer"}, map[string]string{"m": `{"x": `}, "not valid JSON"},
+		"stray ${":              {[]string{"indexer"}, map[string]string{"m": `{"Comment": "see ${...}"}`}, "not a ${Name} placeholder"},
 	}
 	for name, c := range cases {
 		root := fixture(t, c.functions, c.machines)
@@ -554,29 +561,134 @@ func TestUnwiredFunctionsAndStateMachinesFail(t *testing.T) {
 	}
 }
 
-// TestRepositoryIsWired builds the stack from this repository: every
-// functions/* and statemachines/*.asl.json must be deployed by it.
-func TestRepositoryIsWired(t *testing.T) {
-	repo, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
+// repoStack is the stack built from this repository (fake assets: the
+// wiring, not the binaries, is under test), built once.
+var repo struct {
+	once     sync.Once
+	sdc      *SDC
+	json     map[string]any
+	names    []string
+	machines []string
+	err      error
+}
+
+func repoStack(t *testing.T) (*SDC, map[string]any, []string, []string) {
+	t.Helper()
+	repo.once.Do(func() { repo.sdc, repo.json, repo.names, repo.machines, repo.err = buildRepoStack(t) })
+	if repo.err != nil {
+		t.Fatal(repo.err)
 	}
-	names, err := FunctionDirs(filepath.Join(repo, "functions"))
+	return repo.sdc, repo.json, repo.names, repo.machines
+}
+
+func buildRepoStack(t *testing.T) (*SDC, map[string]any, []string, []string, error) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, nil, err
 	}
-	assets := t.TempDir() // fake assets: the wiring, not the binaries, is under test
+	names, err := FunctionDirs(filepath.Join(root, "functions"))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	assets := t.TempDir()
 	for _, n := range names {
 		mustWrite(t, filepath.Join(assets, n, "bootstrap"), "x")
 	}
-	machines, err := StateMachineFiles(filepath.Join(repo, "statemachines"))
+	machines, err := StateMachineFiles(filepath.Join(root, "statemachines"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, nil, err
 	}
-	s, err := NewStack(awscdk.NewApp(nil), "Repo", Props{Settings: testSettings(t), Profile: profile(t), Root: repo, Assets: assets})
+	s, err := NewStack(awscdk.NewApp(nil), "Repo", Props{Settings: testSettings(t), Profile: profile(t), Root: root, Assets: assets})
 	if err != nil {
-		t.Fatalf("the repository's stack does not build: %v", err)
+		return nil, nil, nil, nil, fmt.Errorf("the repository's stack does not build: %w", err)
 	}
+	var raw map[string]any
+	b, _ := json.Marshal(assertions.Template_FromStack(s.Stack, nil).ToJSON())
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return s, raw, names, machines, nil
+}
+
+// TestWorkflowFunctionsHaveLeastPrivilege checks the reprocess and sitl
+// functions get what their builders use (shared/lambdaenv), scoped.
+func TestWorkflowFunctionsHaveLeastPrivilege(t *testing.T) {
+	_, raw, names, _ := repoStack(t)
+	for _, c := range []struct {
+		fn           string
+		want, forbid []string // actions; forbid: "action@resource part"
+		scoped       map[string]string
+	}{
+		{fn: "reprocess",
+			want:   []string{"s3:PutObject", "dynamodb:PutItem", "dynamodb:CreateTable", "events:PutEvents"},
+			forbid: []string{"states:SendTaskSuccess", "sns:Publish"},
+			// Workflow bucket access stays under campaigns/.
+			scoped: map[string]string{"Workflow": "/campaigns/*", "CreateTable": ""}},
+		{fn: "sitl",
+			want:   []string{"s3:PutObject", "dynamodb:PutItem", "dynamodb:CreateTable", "states:SendTaskSuccess"},
+			forbid: []string{"events:PutEvents", "s3:DeleteObject*", "sqs:ReceiveMessage"},
+			scoped: map[string]string{"Workflow": "/playlists/*"}},
+	} {
+		if !slices.Contains(names, c.fn) {
+			t.Errorf("no functions/%s", c.fn)
+			continue
+		}
+		has := map[string]bool{}
+		for _, s := range rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, c.fn) {
+			res := js(s["Resource"])
+			for _, a := range actions(s) {
+				has[a] = true
+				if a == "*" || strings.HasSuffix(a, ":*") || (s["Resource"] == "*" && !strings.HasPrefix(a, "xray:")) {
+					t.Errorf("%s: %s on %s", c.fn, a, res)
+				}
+				if strings.HasPrefix(a, "s3:") && strings.Contains(res, "Workflow") && !strings.Contains(res, c.scoped["Workflow"]) {
+					t.Errorf("%s: %s beyond %s of the workflow bucket: %s", c.fn, a, c.scoped["Workflow"], res)
+				}
+				if strings.HasPrefix(a, "s3:Delete") && strings.Contains(res, "Archive") {
+					t.Errorf("%s may delete from the archive: %s", c.fn, res)
+				}
+				if a == "states:SendTaskSuccess" && !strings.Contains(res, "SitlCycle") {
+					t.Errorf("%s answers tasks of %s, want the sitl-cycle state machine only", c.fn, res)
+				}
+				if a == "dynamodb:CreateTable" && strings.Contains(res, "Catalog") {
+					t.Errorf("%s may create the catalog: %s", c.fn, res)
+				}
+			}
+		}
+		for _, a := range c.want {
+			if !has[a] {
+				t.Errorf("%s lacks %s (has %v)", c.fn, a, has)
+			}
+		}
+		for _, a := range c.forbid {
+			if has[a] {
+				t.Errorf("%s has %s, which it does not use", c.fn, a)
+			}
+		}
+	}
+	// The functions' environment names the resources their builders need.
+	for fn, vars := range map[string][]string{
+		"reprocess": {"DROPBOX_BUCKET", "ARCHIVE_BUCKET", "CAMPAIGN_BUCKET", "EVENT_BUS", "TABLE_PREFIX"},
+		"sitl":      {"ARCHIVE_BUCKET", "PLAYLIST_BUCKET", "TABLE_PREFIX"},
+	} {
+		for _, r := range resources(raw, "AWS::Lambda::Function") {
+			if !strings.Contains(js(props(r)["Tags"]), `{"Key":"`+FunctionTag+`","Value":"`+fn+`"}`) {
+				continue
+			}
+			env := js(props(r)["Environment"])
+			for _, v := range vars {
+				if !strings.Contains(env, `"`+v+`"`) {
+					t.Errorf("%s: no %s in %s", fn, v, env)
+				}
+			}
+		}
+	}
+}
+
+// TestRepositoryIsWired builds the stack from this repository: every
+// functions/* and statemachines/*.asl.json must be deployed by it.
+func TestRepositoryIsWired(t *testing.T) {
+	s, _, names, machines := repoStack(t)
 	tpl := assertions.Template_FromStack(s.Stack, nil)
 	for _, n := range names {
 		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{

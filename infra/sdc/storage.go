@@ -17,6 +17,10 @@ import (
 // Storage is the SDC's buckets and the dropbox's notification queue.
 type Storage struct {
 	Dropbox, Archive, Public, Logs awss3.Bucket
+	// Workflow holds the workflows' working data: reprocessing campaigns'
+	// item lists and Map results (campaigns/) and the SITL cycle's
+	// downlink playlists for the operations center (playlists/).
+	Workflow awss3.Bucket
 	// Ingest receives the dropbox's object-created notifications; messages
 	// the indexer fails on maxReceives times go to IngestDLQ.
 	Ingest, IngestDLQ awssqs.Queue
@@ -71,6 +75,7 @@ func NewStorage(scope constructs.Construct, id string, s Settings, p *mission.Pr
 	st.Dropbox = data("Dropbox", false, []*awss3.LifecycleRule{abortUploads})
 	st.Archive = data("Archive", true, append(archiveRules, abortUploads))
 	st.Public = data("Public", false, []*awss3.LifecycleRule{abortUploads})
+	st.Workflow = data("Workflow", false, []*awss3.LifecycleRule{abortUploads})
 
 	// The archive is immutable: a new version of a file is a new object, and
 	// nobody (no role of this stack, no operator) deletes archived data.

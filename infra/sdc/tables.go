@@ -6,6 +6,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/store"
@@ -14,7 +15,20 @@ import (
 // TableSpecs are the tables the repositories declare. Keys and indexes come
 // from the repositories' own specs, so the deployed tables always match the
 // code; a new repository adds its spec here.
-var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec}
+var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec}
+
+// The campaign, burst and sitlcycle repositories create their tables inside
+// EnsureTable without exporting a spec; these mirror them (name, keys,
+// indexes) and must change with them. The functions' runtime tests run
+// those EnsureTable calls against DynamoDB Local.
+var (
+	// CampaignsSpec is campaign.Store's table.
+	CampaignsSpec = store.TableSpec{Name: campaign.CampaignsTable, PK: "pk"}
+	// BDMSpec is burst.Open's table (default name) with its pending index.
+	BDMSpec = store.TableSpec{Name: "bdm", PK: "pk", SK: "sk", Indexes: []store.IndexSpec{{Name: "pending", PK: "pending", SK: "sk"}}}
+	// SitlSpec is sitlcycle.New's table (default name).
+	SitlSpec = store.TableSpec{Name: "sitl", PK: "pk", SK: "sk"}
+)
 
 // Tables holds the DynamoDB tables by spec name.
 type Tables struct {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,20 +64,31 @@ type substitution struct {
 
 // substitutions are every ${Name} a definition may use:
 // <Function>FunctionArn, <Table>TableName, <Table>TableArn,
-// <Bucket>BucketName, EventBusName, EventBusArn, AlarmTopicArn, SitlTopicArn.
+// <Bucket>BucketName, CampaignBucket, EventBusName, EventBusArn, AlarmTopicArn, SitlTopicArn.
 func substitutions(r *Resources, fns *Functions, topic, sitl awssns.ITopic) map[string]substitution {
 	subs := map[string]substitution{}
 	for name, fn := range fns.ByName {
-		subs[constructID(name)+"FunctionArn"] = substitution{fn.FunctionArn(), func(g awsiam.IGrantable) { fn.GrantInvoke(g) }}
+		invoke := substitution{fn.FunctionArn(), func(g awsiam.IGrantable) { fn.GrantInvoke(g) }}
+		for _, p := range append([]string{constructID(name) + "FunctionArn"}, FunctionSpecs[name].Provides...) {
+			subs[p] = invoke
+		}
 	}
 	for name, t := range r.Tables.ByName {
 		grant := func(g awsiam.IGrantable) { t.GrantReadWriteData(g) }
 		subs[constructID(name)+"TableName"] = substitution{t.TableName(), grant}
 		subs[constructID(name)+"TableArn"] = substitution{t.TableArn(), grant}
 	}
-	for name, b := range map[string]awss3.IBucket{"Dropbox": r.Storage.Dropbox, "Archive": r.Storage.Archive, "Public": r.Storage.Public} {
+	for name, b := range map[string]awss3.IBucket{"Dropbox": r.Storage.Dropbox, "Archive": r.Storage.Archive, "Public": r.Storage.Public,
+		"Workflow": r.Storage.Workflow} {
 		subs[name+"BucketName"] = substitution{b.BucketName(), func(g awsiam.IGrantable) { b.GrantRead(g, nil); b.GrantPut(g, nil) }}
 	}
+	// The reprocessing campaign's Map reads item lists and writes results
+	// under campaigns/ of the workflow bucket.
+	wfb := r.Storage.Workflow
+	subs["CampaignBucket"] = substitution{wfb.BucketName(), func(g awsiam.IGrantable) {
+		wfb.GrantRead(g, jsii.String(campaignPrefix+"*"))
+		wfb.GrantPut(g, jsii.String(campaignPrefix+"*"))
+	}}
 	busGrant := func(g awsiam.IGrantable) { r.Bus.GrantPutEventsTo(g, nil) }
 	subs["EventBusName"] = substitution{r.Bus.EventBusName(), busGrant}
 	subs["EventBusArn"] = substitution{r.Bus.EventBusArn(), busGrant}
@@ -114,8 +126,14 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 			errs = append(errs, fmt.Errorf("statemachines/%s%s is not valid JSON", name, aslSuffix))
 			continue
 		}
+		// CloudFormation takes any other ${...} for a substitution it lacks.
+		if n := strings.Count(string(body), "${"); n != len(placeholderRe.FindAllString(string(body), -1)) {
+			errs = append(errs, fmt.Errorf("statemachines/%s%s: a ${ is not a ${Name} placeholder", name, aslSuffix))
+			continue
+		}
 		used := map[string]*string{}
 		var grants []func(awsiam.IGrantable)
+		responders := map[string]bool{} // functions that complete this machine's task tokens
 		var unknown []string
 		for _, m := range placeholderRe.FindAllStringSubmatch(string(body), -1) {
 			s, ok := subs[m[1]]
@@ -128,6 +146,9 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 				continue
 			}
 			grants = append(grants, s.grant)
+			if fn := provider(fns, m[1]); fn != "" && FunctionSpecs[fn].RespondsToTasks {
+				responders[fn] = true
+			}
 		}
 		if len(unknown) > 0 {
 			errs = append(errs, fmt.Errorf("statemachines/%s%s: nothing in the stack provides %s (a <Name>FunctionArn needs functions/<name>; known: %s)",
@@ -154,6 +175,17 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 		for _, g := range grants {
 			g(sm)
 		}
+		for _, fn := range sortedKeys(responders) {
+			// A policy of its own: the function's default policy is a
+			// dependency of the function, which the machine depends on.
+			awsiam.NewPolicy(c, jsii.String(constructID(name)+constructID(fn)+"TaskResponse"), &awsiam.PolicyProps{
+				Roles: &[]awsiam.IRole{fns.ByName[fn].Role()},
+				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"),
+					Resources: jsii.Strings(*sm.StateMachineArn()),
+				})},
+			})
+		}
 		awscdk.Tags_Of(sm).Add(jsii.String(StateMachineTag), jsii.String(name), nil)
 		wf.ByName[name] = sm
 	}
@@ -174,6 +206,16 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 		})
 	}
 	return wf, nil
+}
+
+// provider is the function whose ARN fills a placeholder, or "".
+func provider(fns *Functions, placeholder string) string {
+	for _, name := range fns.Names {
+		if constructID(name)+"FunctionArn" == placeholder || slices.Contains(FunctionSpecs[name].Provides, placeholder) {
+			return name
+		}
+	}
+	return ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {
