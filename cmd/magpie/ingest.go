@@ -84,12 +84,9 @@ func ingestCommand(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, 2, "%v", err)
 		}
-		sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data, Profile: p})
-		if errors.Is(err, runtime.ErrDataDirBusy) {
-			return fail(stderr, 2, "%v; use --server URL to ingest through it", err)
-		}
-		if err != nil {
-			return fail(stderr, 1, "%v", err)
+		sdc, code := openLocal(ctx, runtime.Config{DataDir: *data, Profile: p}, stderr, "use --server URL to ingest through it")
+		if sdc == nil {
+			return code
 		}
 		defer sdc.Close()
 		send = func(ctx context.Context, path string) (ingest.Outcome, error) { return ingestLocal(ctx, sdc, path) }

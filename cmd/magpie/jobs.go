@@ -202,12 +202,9 @@ func retryFailedCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data, Profile: p})
-	if errors.Is(err, runtime.ErrDataDirBusy) {
-		return fail(stderr, 2, "%v", err)
-	}
-	if err != nil {
-		return fail(stderr, 1, "%v", err)
+	sdc, code := openLocal(ctx, runtime.Config{DataDir: *data, Profile: p}, stderr, "")
+	if sdc == nil {
+		return code
 	}
 	defer sdc.Close()
 	pl, err := pipeline.New(ctx, pipeline.Config{Profile: p, Builtins: processors.Registry(p), Tables: sdc.Tables,

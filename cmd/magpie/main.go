@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/runtime"
 )
 
 // command is one subcommand: it returns the process exit code.
@@ -111,4 +113,22 @@ func defaultDataDir() string {
 		return d
 	}
 	return ".magpie"
+}
+
+// openLocal opens the SDC in a data folder for a one-shot command. On
+// failure it has printed one line and returns the exit code: 2 when a
+// running server holds the folder (with hint, what to do instead), 1 for
+// anything else.
+func openLocal(ctx context.Context, cfg runtime.Config, stderr io.Writer, hint string) (*runtime.Local, int) {
+	sdc, err := runtime.Open(ctx, cfg)
+	if errors.Is(err, runtime.ErrDataDirBusy) {
+		if hint != "" {
+			return nil, fail(stderr, 2, "%v; %s", err, hint)
+		}
+		return nil, fail(stderr, 2, "%v", err)
+	}
+	if err != nil {
+		return nil, fail(stderr, 1, "%v", err)
+	}
+	return sdc, 0
 }

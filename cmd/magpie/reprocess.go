@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,12 +50,9 @@ func reprocessCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data, Profile: p})
-	if errors.Is(err, runtime.ErrDataDirBusy) {
-		return fail(stderr, 2, "%v: start the campaign through the server's HTTP API instead", err)
-	}
-	if err != nil {
-		return fail(stderr, 1, "%v", err)
+	sdc, code := openLocal(ctx, runtime.Config{DataDir: *data, Profile: p}, stderr, "start the campaign through the server's HTTP API instead")
+	if sdc == nil {
+		return code
 	}
 	defer sdc.Close()
 	svc, err := sdc.CampaignService(ctx)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,12 +30,9 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data, Profile: p, Workers: *workers})
-	if errors.Is(err, runtime.ErrDataDirBusy) {
-		return fail(stderr, 2, "%v (a running server sweeps by itself)", err)
-	}
-	if err != nil {
-		return fail(stderr, 1, "%v", err)
+	sdc, code := openLocal(ctx, runtime.Config{DataDir: *data, Profile: p, Workers: *workers}, stderr, "a running server sweeps by itself")
+	if sdc == nil {
+		return code
 	}
 	defer sdc.Close()
 

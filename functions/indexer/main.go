@@ -7,32 +7,19 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
-	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
 
 func main() {
-	h, err := build(context.Background(), os.Getenv)
-	if err != nil {
-		// A cold start that cannot configure itself must fail loudly, once.
-		fmt.Fprintln(os.Stderr, "indexer: "+err.Error())
-		if rerr := lambdaenv.ReportInitError(os.Getenv, err); rerr != nil {
-			fmt.Fprintln(os.Stderr, "indexer: "+rerr.Error())
+	lambdaenv.Start("indexer", func(ctx context.Context, getenv func(string) string) (lambdaenv.Handler, error) {
+		h, err := build(ctx, getenv)
+		if err != nil {
+			return nil, err
 		}
-		os.Exit(1)
-	}
-	lambda.Start(func(ctx context.Context, payload json.RawMessage) (ingest.Response, error) {
-		if lc, ok := lambdacontext.FromContext(ctx); ok {
-			ctx = telemetry.WithRequestID(ctx, lc.AwsRequestID)
-		}
-		return h.Handle(ctx, payload)
+		return func(ctx context.Context, ev json.RawMessage) (any, error) { return h.Handle(ctx, ev) }, nil
 	})
 }
 
