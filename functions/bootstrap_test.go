@@ -24,7 +24,9 @@ import (
 	"github.com/magpie-sdc/magpie/shared/awstest"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/registry"
 	"github.com/magpie-sdc/magpie/shared/lambdarapi"
+	"github.com/magpie-sdc/magpie/shared/naming"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
@@ -33,6 +35,7 @@ import (
 // runtimeTests holds, for every directory in functions/, the test of its
 // built bootstrap. A function without one fails TestEveryFunctionIsWired.
 var runtimeTests = map[string]func(t *testing.T, bootstrap string){
+	"api":       testAPI,
 	"indexer":   testIndexer,
 	"reprocess": testReprocess,
 	"sitl":      testSitl,
@@ -43,7 +46,7 @@ func TestEveryFunctionIsWired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	builders := lambdaenv.Functions()
+	builders := registry.Functions()
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -51,11 +54,14 @@ func TestEveryFunctionIsWired(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(e.Name(), "main.go")); err != nil {
 			continue
 		}
+		if initEnv[e.Name()] == nil {
+			t.Errorf("functions/%s has no environment in initEnv (BenchmarkInit cannot start it)", e.Name())
+		}
 		if runtimeTests[e.Name()] == nil {
 			t.Errorf("functions/%s has no runtime test: add it to runtimeTests with its sample events", e.Name())
 		}
 		if builders[e.Name()] == nil {
-			t.Errorf("functions/%s has no builder in lambdaenv.Functions (magpie invoke cannot run it)", e.Name())
+			t.Errorf("functions/%s has no builder in shared/lambdaenv/registry (magpie invoke cannot run it)", e.Name())
 		}
 	}
 }
@@ -433,4 +439,176 @@ func testSitl(t *testing.T, bin string) {
 		}
 		p.alive(t)
 	})
+}
+
+// apiResponse is an API Gateway HTTP API (payload 2.0) proxy response.
+type apiResponse struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Body       string            `json:"body"`
+	Base64     bool              `json:"isBase64Encoded"`
+}
+
+// apiCall sends the sample HTTP API event with its path (and query) replaced.
+func apiCall(t *testing.T, p *process, path, query string) apiResponse {
+	t.Helper()
+	const samplePath = "/mms/sdc/public/files/api/v1/file_info/science"
+	const sampleQuery = "sc_id=mms1&instrument_id=fgm&start_date=2015-10-16&end_date=2015-10-17"
+	r := p.invoke(t, sampleEvent(t, "apigw-file-info.json", `"`+samplePath+`"`, `"`+path+`"`, `"`+sampleQuery+`"`, `"`+query+`"`))
+	if r.Error != nil {
+		t.Fatalf("%s: function error %+v", path, r.Error)
+	}
+	var resp apiResponse
+	if err := json.Unmarshal(r.Response, &resp); err != nil {
+		t.Fatalf("%s: response %s: %v", path, r.Response, err)
+	}
+	return resp
+}
+
+func testAPI(t *testing.T, bin string) {
+	for _, c := range []struct{ missing, env string }{{"DROPBOX_BUCKET", ""}, {"ARCHIVE_BUCKET", ""}, {"URL_TTL", "forever"}} {
+		t.Run("init error "+c.missing, func(t *testing.T) {
+			env := map[string]string{"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "AWS_REGION": awstest.Region}
+			if c.env == "" {
+				delete(env, c.missing)
+			} else {
+				env[c.missing] = c.env
+			}
+			initError(t, bin, env, c.missing)
+		})
+	}
+
+	t.Run("no AWS needed", func(t *testing.T) {
+		// A team route without credentials is refused before any AWS
+		// call: the endpoint is a closed port.
+		p := start(t, bin, map[string]string{"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "AWS_REGION": awstest.Region,
+			"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+		resp := apiCall(t, p, "/mms/sdc/sitl/files/api/v1/file_info/science", "sc_id=mms1")
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Headers["Content-Type"], "json") ||
+			!json.Valid([]byte(resp.Body)) || resp.Headers["Www-Authenticate"] == "" && resp.Headers["WWW-Authenticate"] == "" {
+			t.Errorf("team route without credentials: %+v", resp)
+		}
+		r := p.invoke(t, sampleEvent(t, "sqs-s3.json"))
+		if r.Error == nil || !strings.Contains(r.Error.Message, "HTTP API") {
+			t.Errorf("an SQS event: %+v, want an error saying it is no HTTP API event", r)
+		}
+		p.alive(t)
+	})
+
+	t.Run("emulators", func(t *testing.T) {
+		moto := awstest.Endpoint(t, awstest.MotoEnv)
+		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
+		ctx := context.Background()
+		s3c := awsstore.NewS3Client(awstest.Config(t, moto), func(o *s3.Options) { o.UsePathStyle = true })
+		dropbox, archive, prefix := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-rt-")+"-"
+		for _, b := range []string{dropbox, archive} {
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cat := catalog.New(awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix))
+		if err := cat.EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// One released file, archived and cataloged.
+		const name = "mms1_fgm_srvy_l2_20151016_v4.18.0.cdf"
+		n, err := naming.Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := catalog.FromName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.ArchiveKey, rec.Size, rec.Released, rec.Status = "mms1/fgm/srvy/l2/2015/10/"+name, 4, true, catalog.StatusArchived
+		rec.Ingested = time.Date(2015, 10, 17, 0, 0, 0, 0, time.UTC)
+		if _, err := awsstore.NewObjectStore(s3c, archive).Put(ctx, rec.ArchiveKey, strings.NewReader("cdf!"), store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cat.Add(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive}))
+
+		resp := apiCall(t, p, "/mms/sdc/public/files/api/v1/file_info/science", "sc_id=mms1&instrument_id=fgm&start_date=2015-10-16&end_date=2015-10-17")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, name) || !json.Valid([]byte(resp.Body)) {
+			t.Fatalf("file_info: %+v", resp)
+		}
+
+		// A download answers with a redirect to a presigned archive URL.
+		resp = apiCall(t, p, "/api/v1/files/"+name+"/download", "")
+		loc := resp.Headers["Location"]
+		if resp.StatusCode != http.StatusTemporaryRedirect || !strings.Contains(loc, archive) ||
+			!strings.Contains(loc, "X-Amz-Signature=") || !strings.Contains(loc, "response-content-disposition=") {
+			t.Fatalf("download: %+v", resp)
+		}
+		got, err := http.Get(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Body.Close()
+		var body bytes.Buffer
+		body.ReadFrom(got.Body)
+		if got.StatusCode != http.StatusOK || body.String() != "cdf!" {
+			t.Errorf("presigned GET: %s %q", got.Status, body.String())
+		}
+		p.alive(t)
+	})
+}
+
+// initEnv configures each function enough to initialise (no AWS call is
+// made before the first invocation).
+var initEnv = map[string]map[string]string{
+	"api":       {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a"},
+	"indexer":   {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},
+	"reprocess": {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "CAMPAIGN_BUCKET": "c", "EVENT_BUS": "b"},
+	"sitl":      {"ARCHIVE_BUCKET": "a", "PLAYLIST_BUCKET": "p"},
+}
+
+// BenchmarkInit measures each bootstrap's init time: from process start to
+// its first invocation/next request on the Runtime API (ns/op), built as
+// `make functions` builds it (for this machine's architecture).
+func BenchmarkInit(b *testing.B) {
+	dir := b.TempDir()
+	for _, name := range registry.Names() {
+		b.Run(name, func(b *testing.B) {
+			bin := filepath.Join(dir, name, "bootstrap")
+			cmd := exec.Command(goTool(), "build", "-trimpath", "-ldflags=-s -w", "-tags", "lambda.norpc", "-o", bin, "./functions/"+name)
+			cmd.Dir = ".."
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("go build: %v\n%s", err, out)
+			}
+			env := []string{"HOME=" + b.TempDir(), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+				"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"}
+			for k, v := range initEnv[name] {
+				env = append(env, k+"="+v)
+			}
+			for b.Loop() {
+				api, err := lambdarapi.Start()
+				if err != nil {
+					b.Fatal(err)
+				}
+				p := exec.Command(bin)
+				p.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+api.Addr())
+				var stderr bytes.Buffer
+				p.Stderr = &stderr
+				if err := p.Start(); err != nil {
+					b.Fatal(err)
+				}
+				exited := make(chan error, 1)
+				go func() { exited <- p.Wait() }()
+				select {
+				case <-api.Ready():
+				case err := <-exited:
+					b.Fatalf("%s exited during init: %v\n%s", name, err, stderr.String())
+				}
+				b.StopTimer()
+				p.Process.Kill()
+				<-exited
+				api.Close()
+				b.StartTimer()
+			}
+		})
+	}
 }

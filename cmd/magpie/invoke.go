@@ -14,6 +14,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/registry"
 	"github.com/magpie-sdc/magpie/shared/runtime"
 	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
@@ -40,7 +41,7 @@ func invokeCommand(args []string, stdout, stderr io.Writer) int {
 	useAWS := fs.Bool("aws", false, "run against AWS: configuration from the function's environment variables and AWS_ENDPOINT_URL*")
 	data := fs.String("data", defaultDataDir(), "data folder of a local SDC that is not running (without --aws)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: magpie invoke FUNCTION --event FILE [--aws] [--data DIR]\nFunctions: %s\n", strings.Join(lambdaenv.Names(), ", "))
+		fmt.Fprintf(stderr, "Usage: magpie invoke FUNCTION --event FILE [--aws] [--data DIR]\nFunctions: %s\n", strings.Join(registry.Names(), ", "))
 		fs.PrintDefaults()
 	}
 	// FUNCTION may come before or after the flags.
@@ -59,9 +60,9 @@ func invokeCommand(args []string, stdout, stderr io.Writer) int {
 	if name == "" || *eventPath == "" {
 		return fail(stderr, 2, "invoke: usage: magpie invoke FUNCTION --event FILE [--aws] [--data DIR]")
 	}
-	build, ok := lambdaenv.Functions()[name]
+	build, ok := registry.Functions()[name]
 	if !ok {
-		return fail(stderr, 2, "invoke: unknown function %q (functions: %s)", name, strings.Join(lambdaenv.Names(), ", "))
+		return fail(stderr, 2, "invoke: unknown function %q (functions: %s)", name, strings.Join(registry.Names(), ", "))
 	}
 	event, err := os.ReadFile(*eventPath)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Command indexer is the indexer Lambda: S3 object-created notifications for
 // the dropbox bucket (through SQS, SNS or EventBridge) → validate, archive,
 // catalog, announce, quarantine. Its configuration (environment variables)
-// is documented at lambdaenv.Indexer, which `magpie invoke --aws` shares.
+// is documented at shared/lambdaenv/indexer.New, which `magpie invoke --aws` shares.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/indexer"
 )
 
 func main() {
@@ -26,5 +27,5 @@ func main() {
 // build wires the handler once per cold start.
 func build(ctx context.Context, getenv func(string) string) (*ingest.Handler, error) {
 	// JSON logs go to stdout, which Lambda sends to CloudWatch.
-	return lambdaenv.Indexer(ctx, getenv, os.Stdout)
+	return indexer.New(ctx, getenv, os.Stdout)
 }

@@ -1,7 +1,7 @@
 // Command reprocess is the reprocessing campaign Lambda: the plan, estimate,
 // run-job and summarize steps of statemachines/reprocess.asl.json, chosen by
 // the payload's "action". Its configuration (environment variables) is
-// documented at lambdaenv.Reprocess, which `magpie invoke --aws` shares.
+// documented at shared/lambdaenv/reprocess.Build, which `magpie invoke --aws` shares.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	reprocessenv "github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
 )
 
 func main() { lambdaenv.Start("reprocess", build) }
@@ -16,5 +17,5 @@ func main() { lambdaenv.Start("reprocess", build) }
 // build wires the handler once per cold start.
 func build(ctx context.Context, getenv func(string) string) (lambdaenv.Handler, error) {
 	// JSON logs go to stdout, which Lambda sends to CloudWatch.
-	return lambdaenv.Reprocess(ctx, getenv, os.Stdout)
+	return reprocessenv.Build(ctx, getenv, os.Stdout)
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	sitlenv "github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 )
 
@@ -39,7 +39,7 @@ func TestBuildNeedsItsConfiguration(t *testing.T) {
 			t.Errorf("%v: error %v, want one about %s", c.over, err, c.want)
 		}
 	}
-	if got := lambdaenv.SitlSteps(); len(got) != 6 {
+	if got := sitlenv.Steps(); len(got) != 6 {
 		t.Errorf("steps %v, want the six of the state machine", got)
 	}
 }

@@ -331,8 +331,17 @@ func writeDayInfo(w http.ResponseWriter, recs []catalog.Record) {
 // mmsUpload is the MMS upload service: the bytes go through the dropbox and
 // the indexer; the answer is the SDC's plain text.
 func (s *Server) mmsUpload(w http.ResponseWriter, r *http.Request) {
+	if sel, ok := submittedSelection(r.URL.Query().Get("file")); ok && s.b.Workflows.SITL != nil {
+		s.mmsUploadSelections(w, r, sel) // upload_selections.go
+		return
+	}
 	rec := &statusRecorder{ResponseWriter: w, header: http.Header{}}
 	s.upload(rec, r)
+	s.mmsUploadAnswer(w, rec)
+}
+
+// mmsUploadAnswer turns the JSON upload answer into the MMS service's.
+func (s *Server) mmsUploadAnswer(w http.ResponseWriter, rec *statusRecorder) {
 	switch {
 	case rec.status == http.StatusCreated || rec.status == http.StatusOK || rec.status == http.StatusAccepted:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -80,6 +80,12 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/properties.txt", Perm: auth.PermTeam, Summary: "LaTiS login probe", h: s.latisProperties},
 		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/mms_burst_data_segment.csv", Perm: auth.PermTeam, Summary: "LaTiS burst segments (filters and projection in the query)", h: s.latisSegments},
 		{Method: "GET", Path: "/mms/sdc/public/service/latis/mms_burst_data_segment.csv", Perm: auth.PermPublic, Summary: "LaTiS burst segments, public (filters and projection in the query)", h: s.latisSegments},
+		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/mms_events_view.csv", Perm: auth.PermTeam, Summary: "LaTiS events: regions of interest, SITL windows, orbits (filters and projection in the query)", h: s.latisEvents},
+		{Method: "GET", Path: "/mms/sdc/public/service/latis/mms_events_view.csv", Perm: auth.PermPublic, Summary: "LaTiS events, public (released ephemeris only)", h: s.latisEvents},
+		{Method: "GET", Path: "/team/burst", Perm: auth.PermTeam, Summary: "burst page: current SITL cycle, ABS, segments, memory metrics and reports", h: s.burstPage},
+		{Method: "GET", Path: "/team/burst/metrics.png", Perm: auth.PermTeam, Summary: "burst memory metrics of the last 30 days as a PNG", Params: []string{"days"}, h: s.burstMetricsPNG},
+		{Method: "GET", Path: "/api/v1/burst/metrics", Perm: auth.PermTeam, Summary: "burst memory metrics of the last 30 days as JSON", Params: []string{"days"}, h: s.burstMetricsJSON},
+		{Method: "GET", Path: "/api/v1/burst/reports", Perm: auth.PermTeam, Summary: "BDM buffer-counts and burst-synch reports per spacecraft", h: s.burstReports},
 		{Method: "POST", Path: "/api/v1/reprocess", Perm: auth.PermOperate, Summary: "start a reprocessing campaign (JSON campaign request, dry_run supported): execution id and estimate", h: s.reprocess},
 		{Method: "GET", Path: "/api/v1/reprocess/{id}", Perm: auth.PermTeam, Summary: "a reprocessing campaign's status and summary", h: s.reprocessStatus},
 		{Method: "GET", Path: "/api/v1/sitl/cycles", Perm: auth.PermTeam, Summary: "every SITL cycle", h: s.sitlCycles},
@@ -103,6 +109,11 @@ func (s *Server) routeTable() []route {
 					Summary: "MMS " + svc + " (" + zone + ")", Params: mmsParams, h: s.mmsService(zone == "public", svc)})
 			}
 		}
+	}
+	// The burst metadata of each spacecraft (team only, as at the MMS SDC).
+	for _, sc := range s.b.Profile.Spacecraft {
+		rs = append(rs, route{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/" + sc + "_burst_metadata.csv", Perm: auth.PermTeam,
+			Summary: "LaTiS burst metadata of " + sc + ": CDQ, MDQ and segment per buffer (filters and projection in the query)", h: s.latisMetadata(sc)})
 	}
 	rs = append(rs, route{Method: "POST", Path: "/mms/sdc/sitl/files/api/v1/upload/{type}", Perm: auth.PermSubmit,
 		Summary: "MMS upload (raw bytes, Content-Length)", Params: []string{"file"}, h: s.mmsUpload})

@@ -2,10 +2,13 @@ package burst
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,8 +21,11 @@ import (
 //
 //	pk "MEM", sk "STATE": version (optimistic lock of every BDM write),
 //	  next segment id, buffers held per observatory ("held_<sc>").
-//	pk "SEG", sk zero-padded id: the segment as JSON in "doc"; "pending"
-//	  (sparse, index "pending") while it holds buffers.
+//	pk "SEG", sk zero-padded id: the segment in binary in "seg" (see
+//	  codec.go; older tables: JSON in "doc"); "pending" (sparse, index
+//	  "pending") while it holds buffers.
+//	pk "APPLY", sk idempotency key: the submission's fingerprint and the
+//	  ids of its selections entered so far (see ApplyOnce).
 //
 // Every write is a transaction that puts the MEM item on condition that its
 // version is the one the writer planned against, so two writers can never
@@ -28,9 +34,13 @@ const (
 	pkMem, skMem = "MEM", "STATE"
 	pkSeg        = "SEG"
 	indexPending = "pending"
-	// chunkItems bounds the segments written in one transaction (the port
-	// allows 100 operations including the MEM item).
-	chunkItems  = 60
+	pkApply      = "APPLY"
+	// maxOps is the port's limit of operations in one transaction.
+	maxOps = 100
+	// chunkItems is when a transaction is committed: the MEM item, an
+	// apply record and this many segments leave room for the next step's
+	// few segments within maxOps.
+	chunkItems  = 90
 	maxAttempts = 200
 )
 
@@ -102,46 +112,200 @@ func (b *BDM) check(s Selection) error {
 	return nil
 }
 
-// Apply enters the selections as new segments, in order, holding each on
-// every observatory that has its data and room (see memory.place). It
-// returns the new segments (copies).
+// Apply enters the selections as new segments, in order (see ApplyOnce),
+// without an idempotency key.
 func (b *BDM) Apply(ctx context.Context, sels []Selection) ([]*Segment, error) {
+	return b.ApplyOnce(ctx, "", sels)
+}
+
+// ApplyOnce enters the selections as new segments, in order, holding each
+// on every observatory that has its data and room (see memory.place). A
+// selection overlapping pending segments supersedes them first (see
+// supersede). It returns the new segments (copies), one per selection.
+//
+// key, when not empty, makes the call idempotent: the selections entered so
+// far are recorded under key in the same transactions that allocate them,
+// so a retry after a crash (same key, same selections) enters only those
+// not entered yet and returns all of them; a retry with other selections
+// under the same key is an error.
+func (b *BDM) ApplyOnce(ctx context.Context, key string, sels []Selection) ([]*Segment, error) {
 	for _, s := range sels {
 		if err := b.check(s); err != nil {
 			return nil, fmt.Errorf("burst: apply: %w", err)
 		}
 	}
-	out := make([]*Segment, 0, len(sels))
-	err := b.mutate(ctx, len(sels), func(k int, m *memory, tx *txn) error {
-		sel := sels[k]
-		seg := &Segment{ID: tx.newID(), TAIStart: sel.TAIStart, TAIEnd: sel.TAIEnd, FOM: sel.FOM,
-			Source: sel.Source, Discussion: sel.Discussion, ParameterSetID: sel.ParameterSetID,
-			CreateTime: tx.now, Obs: make([]Obs, len(b.cfg.Spacecraft))}
-		if sel.Source == SourceBackEdit {
-			seg.Status = StatusNew
-		}
-		n := seg.Buffers(b.cfg.Burst.BufferSeconds)
-		for i := range seg.Obs {
-			if sel.HasData == nil || sel.HasData[i] {
-				seg.Obs[i] = Obs{Buffers: n, Remaining: n}
+	sum := selectionsSum(sels)
+	var ids []int64    // committed under key, in selection order
+	var out []*Segment // created by this call
+	err := b.mutate(ctx, plan{n: len(sels),
+		resume: func(ctx context.Context, k int, m *memory) (int, error) {
+			if key != "" {
+				rec, found, err := b.applyRecord(ctx, key)
+				if err != nil {
+					return 0, err
+				}
+				if found {
+					if rec.sum != sum || rec.n != len(sels) {
+						return 0, fmt.Errorf("apply %q: %w", key, errKeyReused)
+					}
+					ids, k = rec.ids, len(rec.ids)
+				}
 			}
-		}
-		released, err := m.place(seg, tx.now)
+			// Check every remaining selection before writing any, so an
+			// illegal overlap does not leave a submission half entered.
+			for _, sel := range sels[k:] {
+				for _, e := range m.overlapping(sel.TAIStart, sel.TAIEnd) {
+					if err := canSupersede(e); err != nil {
+						return 0, err
+					}
+				}
+			}
+			return k, nil
+		},
+		step: func(k int, m *memory, tx *txn) error {
+			sel := sels[k]
+			if err := b.supersede(m, tx, sel); err != nil {
+				return err
+			}
+			seg := &Segment{ID: tx.newID(), TAIStart: sel.TAIStart, TAIEnd: sel.TAIEnd, FOM: sel.FOM,
+				Source: sel.Source, Discussion: sel.Discussion, ParameterSetID: sel.ParameterSetID,
+				CreateTime: tx.now, Obs: make([]Obs, len(b.cfg.Spacecraft))}
+			if sel.Source == SourceBackEdit {
+				seg.Status = StatusNew
+			}
+			n := seg.Buffers(b.cfg.Burst.BufferSeconds)
+			for i := range seg.Obs {
+				if sel.HasData == nil || sel.HasData[i] {
+					seg.Obs[i] = Obs{Buffers: n, Remaining: n}
+				}
+			}
+			released, err := m.place(seg, tx.now)
+			if err != nil {
+				return err
+			}
+			tx.touch(seg)
+			for _, r := range released {
+				tx.touch(r)
+			}
+			tx.created = append(tx.created, seg)
+			return nil
+		},
+		extra: func(tx *txn) []store.Item {
+			if key == "" || len(tx.created) == 0 {
+				return nil
+			}
+			all := slices.Clone(ids)
+			for _, s := range tx.created {
+				all = append(all, s.ID)
+			}
+			return []store.Item{{"pk": pkApply, "sk": key, "n": int64(len(sels)), "sum": sum, "ids": encodeIDs(all)}}
+		},
+		done: func(tx *txn) {
+			for _, s := range tx.created {
+				ids = append(ids, s.ID)
+				out = append(out, s.clone())
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Segments entered by an earlier, interrupted call come from the table.
+	prefix := make([]*Segment, 0, len(sels))
+	for _, id := range ids[:len(ids)-len(out)] {
+		s, err := b.get(ctx, id)
 		if err != nil {
+			return nil, fmt.Errorf("burst: apply %q: %w", key, err)
+		}
+		prefix = append(prefix, s)
+	}
+	return append(prefix, out...), nil
+}
+
+// errKeyReused: an idempotency key came back with other selections.
+var errKeyReused = errors.New("idempotency key already used for other selections")
+
+// canSupersede reports whether a new selection may overlap pending
+// segment e: not once its downlink started, because the buffers already on
+// the ground cannot be told apart from those still on board.
+func canSupersede(e *Segment) error {
+	for _, o := range e.Obs {
+		if o.Remaining < o.Buffers {
+			return e.illegal("overlapped by a new selection after its downlink started")
+		}
+	}
+	return nil
+}
+
+// supersede makes room in the segment list for sel: every pending segment
+// it overlaps ends, as in the mission's BDM, SUBSUMED when sel covers it
+// entirely, else TRIMMED. A TRIMMED segment's uncovered part (before sel,
+// after it, or both) continues as a new segment (Parent = the trimmed one)
+// with the same FOM, source, discussion and creation time, holding the same
+// buffers it held on each observatory: those buffers stay on board, only
+// the bookkeeping changes, so nothing counts as overwritten. The covered
+// buffers are freed and sel is then placed like any new segment.
+//
+// The remainder's history starts at the trimmed segment's creation, so the
+// metrics (which ignore TRIMMED and SUBSUMED segments) still show those
+// buffers as new on the day they were first held.
+func (b *BDM) supersede(m *memory, tx *txn, sel Selection) error {
+	bs := int64(b.cfg.Burst.BufferSeconds)
+	for _, e := range m.overlapping(sel.TAIStart, sel.TAIEnd) {
+		if err := canSupersede(e); err != nil {
 			return err
 		}
-		tx.touch(seg)
-		for _, r := range released {
+		prev := allocs(e)
+		why := StatusSubsumed
+		if e.TAIStart < sel.TAIStart || e.TAIEnd > sel.TAIEnd {
+			why = StatusTrimmed
+		}
+		if err := e.remove(tx.now, why); err != nil {
+			return err
+		}
+		m.refresh(e, prev)
+		tx.touch(e)
+		if why != StatusTrimmed {
+			continue
+		}
+		var parts [][2]int64
+		if e.TAIStart < sel.TAIStart {
+			parts = append(parts, [2]int64{e.TAIStart, sel.TAIStart - bs})
+		}
+		if e.TAIEnd > sel.TAIEnd {
+			parts = append(parts, [2]int64{sel.TAIEnd + bs, e.TAIEnd})
+		}
+		for _, p := range parts {
+			r := &Segment{ID: tx.newID(), TAIStart: p[0], TAIEnd: p[1], FOM: e.FOM, Source: e.Source,
+				ParameterSetID: e.ParameterSetID, Discussion: e.Discussion, CreateTime: e.CreateTime,
+				Status: e.Status &^ lifeCycle, EvalCycles: e.EvalCycles, Parent: e.ID, Obs: make([]Obs, len(e.Obs))}
+			n := r.Buffers(b.cfg.Burst.BufferSeconds)
+			alloc := make([]int, len(e.Obs))
+			demoted := false
+			for i, o := range e.Obs {
+				if o.Buffers == 0 {
+					continue
+				}
+				r.Obs[i] = Obs{Buffers: n, Remaining: n}
+				if prev[i] > 0 {
+					alloc[i] = n
+				} else {
+					demoted = true
+				}
+			}
+			if err := r.hold(e.CreateTime, alloc); err != nil {
+				return err
+			}
+			if demoted && r.Pending {
+				r.setStatus(tx.now, StatusDemoted)
+			}
+			if err := m.track(r); err != nil {
+				return err
+			}
 			tx.touch(r)
 		}
-		tx.created = append(tx.created, seg)
-		return nil
-	}, func(tx *txn) {
-		for _, s := range tx.created {
-			out = append(out, s.clone())
-		}
-	})
-	return out, err
+	}
+	return nil
 }
 
 // obsIndex returns the index of spacecraft sc.
@@ -190,16 +354,20 @@ func (b *BDM) Downlink(ctx context.Context, reports []Report) error {
 // ContactEnded marks the playlist segments whose downlink started but did
 // not finish as INCOMPLETE.
 func (b *BDM) ContactEnded(ctx context.Context) error {
-	return b.mutate(ctx, 1, func(_ int, m *memory, tx *txn) error {
-		for _, s := range m.byID {
-			before := s.Status
-			s.contactEnded(tx.now)
-			if s.Status != before {
-				tx.touch(s)
-			}
-		}
+	return b.mutate(ctx, plan{n: 1, step: func(_ int, m *memory, tx *txn) error {
+		contactEnded(m, tx)
 		return nil
-	}, nil)
+	}})
+}
+
+func contactEnded(m *memory, tx *txn) {
+	for _, s := range m.byID {
+		before := s.Status
+		s.contactEnded(tx.now)
+		if s.Status != before {
+			tx.touch(s)
+		}
+	}
 }
 
 // Remove ends segments as DELETED, SUBSUMED, TRIMMED, OBSOLETE or ABORTED.
@@ -216,7 +384,7 @@ func (b *BDM) Remove(ctx context.Context, ids []int64, why Status) error {
 
 // each runs fn on each segment id (loading finished ones from the table).
 func (b *BDM) each(ctx context.Context, ids []int64, fn func(int, *Segment, *memory, *txn) error) error {
-	return b.mutate(ctx, len(ids), func(k int, m *memory, tx *txn) error {
+	return b.mutate(ctx, plan{n: len(ids), step: func(k int, m *memory, tx *txn) error {
 		s, ok := tx.dirty[ids[k]]
 		if !ok {
 			s = m.byID[ids[k]]
@@ -233,7 +401,7 @@ func (b *BDM) each(ctx context.Context, ids []int64, fn func(int, *Segment, *mem
 		}
 		tx.touch(s)
 		return nil
-	}, nil)
+	}})
 }
 
 // txn collects one transaction's writes.
@@ -255,11 +423,27 @@ func (t *txn) touch(s *Segment) {
 	t.dirty[s.ID] = s
 }
 
-// mutate runs step for k = 0..n-1 against the current memory and commits
-// the changes in transactions of whole steps. On a write conflict it
-// re-reads the table and re-runs the steps not yet committed. done is
-// called after each successful commit.
-func (b *BDM) mutate(ctx context.Context, n int, step func(int, *memory, *txn) error, done func(*txn)) error {
+// plan is one mutation of the BDM: n steps, each planned against the
+// memory as the previous steps left it. The steps are the unit of
+// atomicity: a commit holds whole steps.
+type plan struct {
+	n    int
+	step func(k int, m *memory, tx *txn) error
+	// resume, if set, runs at the start of every attempt (after the
+	// memory is current) and returns the first step to run, given k, the
+	// first step not committed by this call.
+	resume func(ctx context.Context, k int, m *memory) (int, error)
+	// extra, if set, returns items to write in the same transaction as
+	// the segments of tx.
+	extra func(tx *txn) []store.Item
+	// done, if set, runs after each successful commit.
+	done func(tx *txn)
+}
+
+// mutate runs the steps of p against the current memory and commits the
+// changes in transactions of whole steps. On a write conflict it re-reads
+// the table and re-runs the steps not yet committed.
+func (b *BDM) mutate(ctx context.Context, p plan) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	k := 0
@@ -267,19 +451,27 @@ func (b *BDM) mutate(ctx context.Context, n int, step func(int, *memory, *txn) e
 		if err := b.load(ctx); err != nil {
 			return err
 		}
+		start, err := k, error(nil)
+		if p.resume != nil {
+			if k, err = p.resume(ctx, k, b.mem); err != nil {
+				b.mem = nil
+				return fmt.Errorf("burst: %w", err)
+			}
+			start = k
+		}
 		tx := b.newTxn()
-		start := k
-		var err error
-		for ; k < n; k++ {
-			if err = step(k, b.mem, tx); err != nil {
+		for ; k < p.n; k++ {
+			if err = p.step(k, b.mem, tx); err != nil {
 				break
 			}
-			if len(tx.dirty) >= chunkItems || k == n-1 {
-				if err = b.commit(ctx, tx); err != nil {
+			// Leave room for the next step's segments (a step usually
+			// touches a few; one that touches more is split in commit).
+			if len(tx.dirty) >= chunkItems || k == p.n-1 {
+				if err = b.commit(ctx, tx, p.extra); err != nil {
 					break
 				}
-				if done != nil {
-					done(tx)
+				if p.done != nil {
+					p.done(tx)
 				}
 				start = k + 1
 				tx = b.newTxn()
@@ -304,8 +496,19 @@ func (b *BDM) newTxn() *txn {
 
 func segKey(id int64) string { return fmt.Sprintf("%012d", id) }
 
+func segItem(s *Segment) store.Item {
+	it := store.Item{"pk": pkSeg, "sk": segKey(s.ID), "seg": encodeSegment(s)}
+	if s.Pending {
+		it["pending"] = "P"
+	}
+	return it
+}
+
+// errSplitStep: a step too large for one transaction was interrupted.
+var errSplitStep = errors.New("another writer intervened between the parts of an oversized step")
+
 // commit writes tx with the MEM item as the optimistic lock.
-func (b *BDM) commit(ctx context.Context, tx *txn) error {
+func (b *BDM) commit(ctx context.Context, tx *txn, extra func(*txn) []store.Item) error {
 	if len(tx.dirty) == 0 && tx.next == b.next {
 		return nil
 	}
@@ -317,31 +520,112 @@ func (b *BDM) commit(ctx context.Context, tx *txn) error {
 	if b.ver == 0 {
 		cond = store.IfNotExists()
 	}
-	ops := []store.WriteOp{{Table: b.cfg.Table, Put: memItem, Cond: cond}}
-	for _, id := range tx.order {
-		s := tx.dirty[id]
-		doc, err := json.Marshal(s)
-		if err != nil {
-			return fmt.Errorf("encode segment %d: %w", id, err)
+	ops := make([]store.WriteOp, 0, len(tx.dirty)+2)
+	ops = append(ops, store.WriteOp{Table: b.cfg.Table, Put: memItem, Cond: cond})
+	if extra != nil {
+		for _, it := range extra(tx) {
+			ops = append(ops, store.WriteOp{Table: b.cfg.Table, Put: it})
 		}
-		it := store.Item{"pk": pkSeg, "sk": segKey(id), "doc": string(doc)}
-		if s.Pending {
-			it["pending"] = "P"
-		}
-		ops = append(ops, store.WriteOp{Table: b.cfg.Table, Put: it})
 	}
+	for _, id := range tx.order {
+		ops = append(ops, store.WriteOp{Table: b.cfg.Table, Put: segItem(tx.dirty[id])})
+	}
+	first := true
 	for len(ops) > 0 {
 		// A single step touching more items than a transaction takes is
-		// split; the first part carries the lock.
-		part := ops[:min(len(ops), 100)]
+		// split; the first part carries the lock and the later ones check
+		// that nobody wrote in between (if someone did, the step is half
+		// written and must not be retried blindly: a plain error).
+		n := min(len(ops), maxOps)
+		part := ops[:n]
+		if !first {
+			n = min(len(ops), maxOps-1)
+			part = append([]store.WriteOp{{Table: b.cfg.Table, Check: &store.Key{PK: pkMem, SK: skMem},
+				Cond: store.IfAttrEquals("version", b.ver+1)}}, ops[:n]...)
+		}
 		if err := b.st.Transact(ctx, part); err != nil {
+			if !first && errors.Is(err, store.ErrConditionFailed) {
+				return fmt.Errorf("commit segments: %w", errSplitStep)
+			}
 			return fmt.Errorf("commit segments: %w", err)
 		}
-		ops = ops[len(part):]
+		ops, first = ops[n:], false
 	}
 	b.ver++
 	b.next = tx.next
 	return nil
+}
+
+// applyRec is what ApplyOnce recorded under an idempotency key.
+type applyRec struct {
+	n   int
+	sum string
+	ids []int64
+}
+
+func (b *BDM) applyRecord(ctx context.Context, key string) (applyRec, bool, error) {
+	it, err := b.st.Get(ctx, b.cfg.Table, store.Key{PK: pkApply, SK: key})
+	if errors.Is(err, store.ErrNotFound) {
+		return applyRec{}, false, nil
+	}
+	if err != nil {
+		return applyRec{}, false, fmt.Errorf("read apply record %q: %w", key, err)
+	}
+	raw, _ := it["ids"].([]byte)
+	ids, err := decodeIDs(raw)
+	if err != nil {
+		return applyRec{}, false, fmt.Errorf("apply record %q: %w", key, err)
+	}
+	return applyRec{n: int(it.Int("n")), sum: it.String("sum"), ids: ids}, true, nil
+}
+
+func encodeIDs(ids []int64) []byte {
+	out := make([]byte, 0, 3*len(ids))
+	prev := int64(0)
+	for _, id := range ids {
+		out = binary.AppendVarint(out, id-prev)
+		prev = id
+	}
+	return out
+}
+
+func decodeIDs(b []byte) ([]int64, error) {
+	var ids []int64
+	prev := int64(0)
+	for len(b) > 0 {
+		d, n := binary.Varint(b)
+		if n <= 0 {
+			return nil, errShort
+		}
+		prev += d
+		ids = append(ids, prev)
+		b = b[n:]
+	}
+	return ids, nil
+}
+
+// selectionsSum fingerprints a submission, so a key reused for other
+// selections is caught.
+func selectionsSum(sels []Selection) string {
+	h := fnv.New64a()
+	var buf []byte
+	for _, s := range sels {
+		buf = binary.AppendVarint(buf[:0], s.TAIStart)
+		buf = binary.AppendVarint(buf, s.TAIEnd)
+		buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(s.FOM))
+		buf = appendStr(buf, s.Source)
+		buf = appendStr(buf, s.Discussion)
+		buf = appendStr(buf, s.ParameterSetID)
+		for _, d := range s.HasData {
+			if d {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+		}
+		h.Write(buf)
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // load makes the cache current: it re-reads pending segments only when
@@ -367,7 +651,7 @@ func (b *BDM) load(ctx context.Context) error {
 			return fmt.Errorf("burst: read pending segments: %w", err)
 		}
 		for _, it := range page.Items {
-			s, err := decode(it)
+			s, err := decodeSegment(it)
 			if err != nil {
 				return err
 			}
@@ -384,20 +668,12 @@ func (b *BDM) load(ctx context.Context) error {
 	return nil
 }
 
-func decode(it store.Item) (*Segment, error) {
-	var s Segment
-	if err := json.Unmarshal([]byte(it.String("doc")), &s); err != nil {
-		return nil, fmt.Errorf("burst: decode segment %s: %w", it.String("sk"), err)
-	}
-	return &s, nil
-}
-
 func (b *BDM) get(ctx context.Context, id int64) (*Segment, error) {
 	it, err := b.st.Get(ctx, b.cfg.Table, store.Key{PK: pkSeg, SK: segKey(id)})
 	if err != nil {
 		return nil, fmt.Errorf("segment %d: %w", id, err)
 	}
-	return decode(it)
+	return decodeSegment(it)
 }
 
 // Segment returns one segment.
@@ -419,7 +695,7 @@ func (b *BDM) Segments(ctx context.Context) ([]*Segment, error) {
 			return nil, fmt.Errorf("burst: list segments: %w", err)
 		}
 		for _, it := range page.Items {
-			s, err := decode(it)
+			s, err := decodeSegment(it)
 			if err != nil {
 				return nil, err
 			}

@@ -82,6 +82,7 @@ func BenchmarkApply500(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
+			var cpu time.Duration
 			for i := 0; b.Loop(); i++ {
 				b.StopTimer()
 				path := filepath.Join(b.TempDir(), "db")
@@ -100,13 +101,16 @@ func BenchmarkApply500(b *testing.B) {
 					}
 				}
 				b.StartTimer()
+				before := processCPU()
 				if _, err := bdm.Apply(ctx, sels); err != nil {
 					b.Fatal(err)
 				}
+				cpu += processCPU() - before
 				b.StopTimer()
 				st.Close()
 				b.StartTimer()
 			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

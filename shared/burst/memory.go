@@ -13,12 +13,42 @@ import (
 type memory struct {
 	holdable int
 	held     []int
-	queue    [][]*Segment
+	queue    [][]qent
 	byID     map[int64]*Segment // pending segments
+	// byStart lists pending segments by start time for overlap lookups.
+	// Segments that stopped pending are dropped lazily (stale counts
+	// them), so a release costs no slice shift.
+	byStart []*Segment
+	stale   int
+	maxSpan int64 // the longest TAIEnd-TAIStart ever tracked
 }
 
 func newMemory(nobs, holdable int) *memory {
-	return &memory{holdable: holdable, held: make([]int, nobs), queue: make([][]*Segment, nobs), byID: map[int64]*Segment{}}
+	return &memory{holdable: holdable, held: make([]int, nobs), queue: make([][]qent, nobs), byID: map[int64]*Segment{}}
+}
+
+// qent is a segment's place in an eviction queue. It holds no pointer, so
+// inserting into a queue of thousands is a plain memmove (with pointers,
+// the GC write barriers made queue upkeep a fifth of an Apply).
+type qent struct {
+	fom     float64
+	created int64 // UnixNano
+	id      int64
+}
+
+func qentOf(s *Segment) qent { return qent{fom: s.FOM, created: s.CreateTime.UnixNano(), id: s.ID} }
+
+// queueOrder orders queue entries by eviction priority (as evictsBefore).
+func queueOrder(a, b qent) int {
+	switch {
+	case a.fom < b.fom:
+		return -1
+	case a.fom > b.fom:
+		return 1
+	case a.created != b.created:
+		return cmpInt(a.created, b.created)
+	}
+	return cmpInt(a.id, b.id)
 }
 
 // evictsBefore orders segments by eviction priority.
@@ -50,12 +80,15 @@ func (m *memory) track(s *Segment) error {
 		return nil
 	}
 	m.byID[s.ID] = s
+	at, _ := slices.BinarySearchFunc(m.byStart, s, startsBefore)
+	m.byStart = slices.Insert(m.byStart, at, s)
+	m.maxSpan = max(m.maxSpan, s.TAIEnd-s.TAIStart)
 	for i, o := range s.Obs {
 		if o.Alloc > 0 {
 			m.held[i] += o.Alloc
-			q := m.queue[i]
-			at, _ := slices.BinarySearchFunc(q, s, evictsBefore)
-			m.queue[i] = slices.Insert(q, at, s)
+			q, e := m.queue[i], qentOf(s)
+			at, _ := slices.BinarySearchFunc(q, e, queueOrder)
+			m.queue[i] = slices.Insert(q, at, e)
 		}
 	}
 	return nil
@@ -66,7 +99,13 @@ func (m *memory) track(s *Segment) error {
 func (m *memory) untrack(s *Segment, i, freed int) {
 	m.held[i] -= freed
 	q := m.queue[i]
-	if at, ok := slices.BinarySearchFunc(q, s, evictsBefore); ok {
+	at, ok := slices.BinarySearchFunc(q, qentOf(s), queueOrder)
+	switch {
+	case !ok:
+	case at == 0:
+		// Releases take the head of the queue: re-slice, no shift.
+		m.queue[i] = q[1:]
+	default:
 		m.queue[i] = slices.Delete(q, at, at+1)
 	}
 }
@@ -82,8 +121,51 @@ func (m *memory) refresh(s *Segment, prev []int) {
 		}
 	}
 	if !s.Pending {
-		delete(m.byID, s.ID)
+		if _, ok := m.byID[s.ID]; ok {
+			delete(m.byID, s.ID)
+			m.stale++
+			if m.stale > len(m.byStart)/2 {
+				m.byStart = slices.DeleteFunc(m.byStart, func(s *Segment) bool { return !s.Pending })
+				m.stale = 0
+			}
+		}
 	}
+}
+
+// startsBefore orders segments by start time, then id.
+func startsBefore(a, b *Segment) int {
+	switch {
+	case a.TAIStart != b.TAIStart:
+		return cmpInt(a.TAIStart, b.TAIStart)
+	default:
+		return cmpInt(a.ID, b.ID)
+	}
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// overlapping returns the pending segments sharing a buffer with the
+// interval start–end (buffer start times, inclusive), by start time.
+func (m *memory) overlapping(start, end int64) []*Segment {
+	from, _ := slices.BinarySearchFunc(m.byStart, start-m.maxSpan, func(s *Segment, t int64) int { return cmpInt(s.TAIStart, t) })
+	var out []*Segment
+	for _, s := range m.byStart[from:] {
+		if s.TAIStart > end {
+			break
+		}
+		if s.Pending && s.TAIEnd >= start {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func allocs(s *Segment) []int {
@@ -109,14 +191,17 @@ func (m *memory) place(s *Segment, at time.Time) ([]*Segment, error) {
 		k := 0
 		// Only strictly lower FOM may make room, and only as many
 		// segments as the new one needs.
-		for free < n && k < len(m.queue[i]) && m.queue[i][k].FOM < s.FOM {
-			free += m.queue[i][k].Obs[i].Alloc
+		for free < n && k < len(m.queue[i]) && m.queue[i][k].fom < s.FOM {
+			free += m.byID[m.queue[i][k].id].Obs[i].Alloc
 			k++
 		}
 		if free < n {
 			continue // not held here; the other observatories are unaffected
 		}
-		victims := slices.Clone(m.queue[i][:k])
+		victims := make([]*Segment, k)
+		for j, e := range m.queue[i][:k] {
+			victims[j] = m.byID[e.id]
+		}
 		for _, v := range victims {
 			prev := allocs(v)
 			if err := v.release(at, i); err != nil {

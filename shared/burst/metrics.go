@@ -151,47 +151,60 @@ func Reports(segs []*Segment, b mission.Burst, spacecraft []string) []BufferCoun
 // playlist in FOM order (highest first, oldest first on ties) and up to
 // capacity buffers per observatory are downlinked; then the contact ends
 // (segments left partly sent become INCOMPLETE). It returns what was sent.
+//
+// The contact is one step of one mutation: it is planned against the
+// memory as it is when the step runs and committed with the version lock,
+// so a concurrent Apply (in this process: the BDM's mutex; in another:
+// the conflict makes this contact re-plan) can never release or supersede
+// a segment between the plan and the downlink.
 func (b *BDM) Contact(ctx context.Context, capacity int) ([]Report, error) {
-	b.mu.Lock()
-	err := b.load(ctx)
-	var pending []*Segment
-	if err == nil {
-		for _, s := range b.mem.byID {
-			pending = append(pending, s.clone())
-		}
-	}
-	b.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(pending, func(x, y *Segment) int {
-		if x.FOM != y.FOM {
-			return evictsBefore(y, x)
-		}
-		return evictsBefore(x, y)
-	})
-	var add []int64
-	left := make([]int, len(b.cfg.Spacecraft))
-	for i := range left {
-		left[i] = capacity
+	if capacity < 0 {
+		return nil, fmt.Errorf("burst: contact capacity %d", capacity)
 	}
 	var reports []Report
-	for _, s := range pending {
-		if !s.InPlaylist {
-			add = append(add, s.ID)
+	err := b.mutate(ctx, plan{n: 1, step: func(_ int, m *memory, tx *txn) error {
+		reports = reports[:0]
+		pending := make([]*Segment, 0, len(m.byID))
+		for _, s := range m.byID {
+			pending = append(pending, s)
 		}
-		for i, o := range s.Obs {
-			if n := min(o.Alloc, left[i]); n > 0 {
+		slices.SortFunc(pending, func(x, y *Segment) int {
+			if x.FOM != y.FOM {
+				return evictsBefore(y, x)
+			}
+			return evictsBefore(x, y)
+		})
+		left := make([]int, len(b.cfg.Spacecraft))
+		for i := range left {
+			left[i] = capacity
+		}
+		for _, s := range pending {
+			if !s.InPlaylist {
+				if err := s.addToPlaylist(tx.now); err != nil {
+					return err
+				}
+				tx.touch(s)
+			}
+			for i := range s.Obs {
+				n := min(s.Obs[i].Alloc, left[i])
+				if n <= 0 {
+					continue
+				}
 				left[i] -= n
+				prev := allocs(s)
+				if err := s.transmitted(tx.now, i, n); err != nil {
+					return err
+				}
+				m.refresh(s, prev)
+				tx.touch(s)
 				reports = append(reports, Report{SegmentID: s.ID, Observatory: b.cfg.Spacecraft[i], Buffers: n})
 			}
 		}
-	}
-	if err := b.AddToPlaylist(ctx, add); err != nil {
+		contactEnded(m, tx)
+		return nil
+	}})
+	if err != nil {
 		return nil, err
 	}
-	if err := b.Downlink(ctx, reports); err != nil {
-		return nil, err
-	}
-	return reports, b.ContactEnded(ctx)
+	return reports, nil
 }

@@ -62,8 +62,11 @@ type Segment struct {
 	Pending        bool      `json:"pending"`
 	InPlaylist     bool      `json:"in_playlist"`
 	EvalCycles     int       `json:"eval_cycles"`
-	Obs            []Obs     `json:"obs"`
-	History        []Event   `json:"history,omitempty"`
+	// Parent is the segment this one is the untouched remainder of, when
+	// a new selection TRIMMED that one (0 otherwise).
+	Parent  int64   `json:"parent,omitempty"`
+	Obs     []Obs   `json:"obs"`
+	History []Event `json:"history,omitempty"`
 }
 
 // Buffers is the length of the segment in buffers.

@@ -5,6 +5,7 @@ package burst
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -44,6 +45,9 @@ var ErrIllegalTransition = errors.New("illegal segment transition")
 
 // String joins the flags with '+'.
 func (s Status) String() string {
+	if s != 0 && s&(s-1) == 0 && bits.TrailingZeros32(uint32(s)) < len(statusNames) {
+		return statusNames[bits.TrailingZeros32(uint32(s))] // one flag: no allocation
+	}
 	var parts []string
 	for i, n := range statusNames {
 		if s&(1<<i) != 0 {

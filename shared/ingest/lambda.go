@@ -149,7 +149,22 @@ func parseBody(b []byte) ([]ObjectRef, error) {
 		}
 		return []ObjectRef{{Bucket: doc.Detail.Bucket.Name, Key: doc.Detail.Object.Key}}, nil
 	case len(doc.Records) > 0:
-		var ev awsevents.S3Event
+		// Only the fields the indexer uses are decoded: the event's other
+		// fields (eventTime above all, which moto writes without a zone)
+		// must not make a valid notification unreadable.
+		var ev struct {
+			Records []struct {
+				EventName string `json:"eventName"`
+				S3        struct {
+					Bucket struct {
+						Name string `json:"name"`
+					} `json:"bucket"`
+					Object struct {
+						Key string `json:"key"`
+					} `json:"object"`
+				} `json:"s3"`
+			} `json:"Records"`
+		}
 		if err := json.Unmarshal(b, &ev); err != nil {
 			return nil, fmt.Errorf("indexer: bad S3 event: %w", err)
 		}

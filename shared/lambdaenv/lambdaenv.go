@@ -1,7 +1,11 @@
-// Package lambdaenv builds Magpie's Lambda handlers from their environment:
-// the functions/* entry points and `magpie invoke --aws` call the same
-// builders, so an operator reproduces a production failure with exactly the
-// wiring the Lambda has.
+// Package lambdaenv is what every Lambda of functions/* shares: the handler
+// and builder types, configuration helpers, the init-error report and Start.
+// Each function's builder lives in its own sub-package (lambdaenv/indexer,
+// lambdaenv/reprocess, ...), so a bootstrap links only what its function
+// uses; lambdaenv/registry names them all for `magpie invoke --aws` and the
+// tests. The functions/* entry points and `magpie invoke --aws` call the
+// same builders, so an operator reproduces a production failure with
+// exactly the wiring the Lambda has.
 package lambdaenv
 
 import (
@@ -11,19 +15,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
-
-	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
-
-	"github.com/magpie-sdc/magpie/shared/catalog"
-	"github.com/magpie-sdc/magpie/shared/clock"
-	"github.com/magpie-sdc/magpie/shared/events/eventbridge"
-	"github.com/magpie-sdc/magpie/shared/ingest"
-	"github.com/magpie-sdc/magpie/shared/mission"
-	"github.com/magpie-sdc/magpie/shared/store/awsstore"
-	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
 
 // Handler is one function's handler: an event in, a JSON-encodable
@@ -35,104 +28,32 @@ type Handler func(ctx context.Context, event json.RawMessage) (any, error)
 // standard variables (AWS_ENDPOINT_URL, AWS_REGION, ...).
 type Builder func(ctx context.Context, getenv func(string) string, logw io.Writer) (Handler, error)
 
-// Functions returns the builders of the functions in functions/, by name.
-func Functions() map[string]Builder {
-	return map[string]Builder{
-		"indexer": func(ctx context.Context, getenv func(string) string, logw io.Writer) (Handler, error) {
-			h, err := Indexer(ctx, getenv, logw)
-			if err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context, ev json.RawMessage) (any, error) { return h.Handle(ctx, ev) }, nil
-		},
-		"reprocess": Reprocess,
-		"sitl":      Sitl,
-	}
-}
-
-// Names returns the function names, sorted.
-func Names() []string {
-	var names []string
-	for n := range Functions() {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Indexer wires the indexer from:
-//
-//	DROPBOX_BUCKET   the dropbox bucket (quarantine/ lives inside it)
-//	ARCHIVE_BUCKET   the archive bucket
-//	TABLE_PREFIX     prefix of the DynamoDB table names (e.g. "magpie-prod-")
-//	EVENT_BUS        the EventBridge bus domain events go to
-//	MISSION_PROFILE  optional path of a profile file bundled with the function
-//	LOG_LEVEL        debug, info (default), warn, error
-func Indexer(ctx context.Context, getenv func(string) string, logw io.Writer) (*ingest.Handler, error) {
-	dropbox, err := need(getenv, "DROPBOX_BUCKET")
-	if err != nil {
-		return nil, err
-	}
-	archive, err := need(getenv, "ARCHIVE_BUCKET")
-	if err != nil {
-		return nil, err
-	}
-	bus, err := need(getenv, "EVENT_BUS")
-	if err != nil {
-		return nil, err
-	}
-	level, err := telemetry.ParseLevel(getenv("LOG_LEVEL"))
-	if err != nil {
-		return nil, err
-	}
-	profile, err := mission.LoadOrDefault(getenv("MISSION_PROFILE"))
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsstore.LoadConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s3c := awsstore.NewS3Client(cfg)
-	tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), getenv("TABLE_PREFIX"))
-	log := telemetry.NewLogger(logw, level)
-	ix := &ingest.Indexer{
-		Profile: profile,
-		Dropbox: awsstore.NewObjectStore(s3c, dropbox),
-		Archive: awsstore.NewObjectStore(s3c, archive),
-		Catalog: catalog.New(tables),
-		Events:  &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: bus, Source: "magpie." + profile.ID},
-		Clock:   clock.Real{},
-		Log:     log,
-	}
-	return &ingest.Handler{Indexer: ix, Bucket: dropbox}, nil
-}
-
-// need returns a required environment variable.
-func need(getenv func(string) string, k string) (string, error) {
+// Need returns a required environment variable.
+func Need(getenv func(string) string, k string) (string, error) {
 	if v := getenv(k); v != "" {
 		return v, nil
 	}
 	return "", fmt.Errorf("environment variable %s is not set", k)
 }
 
-// lazy makes a value on first use and keeps it once made: making it calls
+// Lazy makes a value on first use and keeps it once made: making it calls
 // AWS (tables are checked), which a cold start must not need to report a
 // configuration error, and a failure (throttling, a missing permission
 // fixed since) is retried by the next invocation instead of poisoning the
 // execution environment.
-type lazy[T any] struct {
+type Lazy[T any] struct {
 	mu   sync.Mutex
-	make func(context.Context) (T, error)
+	Make func(context.Context) (T, error)
 	v    T
 	made bool
 }
 
-func (l *lazy[T]) get(ctx context.Context) (T, error) {
+// Get returns the value, making it first if need be.
+func (l *Lazy[T]) Get(ctx context.Context) (T, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.made {
-		v, err := l.make(ctx)
+		v, err := l.Make(ctx)
 		if err != nil {
 			return v, err
 		}

@@ -53,6 +53,11 @@ type Server struct {
 	pending map[string]*invocation
 	seq     int
 	initErr chan FunctionError
+
+	// firstNext is closed by the runtime's first invocation/next request:
+	// the end of its initialisation.
+	firstNext     chan struct{}
+	firstNextOnce sync.Once
 }
 
 // Start listens on a free loopback port.
@@ -61,7 +66,8 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lambdarapi: listen: %w", err)
 	}
-	s := &Server{ln: ln, next: make(chan *invocation), pending: map[string]*invocation{}, initErr: make(chan FunctionError, 1)}
+	s := &Server{ln: ln, next: make(chan *invocation), pending: map[string]*invocation{}, initErr: make(chan FunctionError, 1),
+		firstNext: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+prefix+"/invocation/next", s.handleNext)
 	mux.HandleFunc("POST "+prefix+"/invocation/{id}/response", s.handleResponse)
@@ -80,6 +86,11 @@ func (s *Server) Close() error { return s.srv.Close() }
 
 // InitError delivers the error a runtime reported from its initialisation.
 func (s *Server) InitError() <-chan FunctionError { return s.initErr }
+
+// Ready is closed when the runtime first asks for an invocation, i.e. once
+// it has initialised: the time from process start to Ready is the
+// function's init time.
+func (s *Server) Ready() <-chan struct{} { return s.firstNext }
 
 // Invoke hands payload to the runtime's next request and waits for its
 // answer, until ctx ends (e.g. because the process exited).
@@ -109,6 +120,7 @@ func (s *Server) Invoke(ctx context.Context, payload []byte, timeout time.Durati
 }
 
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
+	s.firstNextOnce.Do(func() { close(s.firstNext) })
 	select {
 	case inv := <-s.next:
 		h := w.Header()

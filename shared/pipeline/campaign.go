@@ -103,16 +103,18 @@ func (p *Planner) SlotStarts(ctx context.Context, n *mission.ProductNode, sc str
 	if err != nil {
 		return nil, fmt.Errorf("slots of %s for %s: %w", n.ID, sc, err)
 	}
-	digits := partitionDigits(n)
 	var out []time.Time
 	seen := map[time.Time]bool{}
 	for _, r := range recs {
-		if r.Kind != catalog.KindScience || r.TimeDigits != digits || !matches(prim, r) || seen[r.Start] ||
-			r.Start.Before(from) || !r.Start.Before(to) {
+		if r.Kind != catalog.KindScience || !matches(prim, r) {
 			continue
 		}
-		seen[r.Start] = true
-		out = append(out, r.Start.UTC())
+		for _, part := range slotsOf(n, r) {
+			if !seen[part.start] && !part.start.Before(from) && part.start.Before(to) {
+				seen[part.start] = true
+				out = append(out, part.start)
+			}
+		}
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,18 @@ import (
 const (
 	PartitionDaily   = "daily"   // one job per UTC day, 8-digit time tags
 	PartitionSegment = "segment" // one job per burst segment, 14-digit tags
+	// "<N>h" (N dividing 24, e.g. "2h"): one job per N hours of the UTC
+	// day, 14-digit tags at multiples of N hours (MMS FPI fast survey files).
 )
+
+// PartitionHours returns N of an "<N>h" partition, 0 for any other.
+func PartitionHours(partition string) int {
+	h, err := strconv.Atoi(strings.TrimSuffix(partition, "h"))
+	if !strings.HasSuffix(partition, "h") || err != nil || h <= 0 || h >= 24 || 24%h != 0 || strconv.Itoa(h)+"h" != partition {
+		return 0
+	}
+	return h
+}
 
 // Input windows (see mission.NodeInput).
 const (
@@ -63,6 +75,12 @@ func NewGraph(p *mission.Profile, builtins []string) (*Graph, error) {
 		known[d.ID] = true
 	}
 	g := &Graph{Profile: p}
+	// The time-tag length of every produced product, for its consumers.
+	outDigits, outPartition := map[string]int{}, map[string]string{}
+	for i := range p.Products {
+		outDigits[refKey(p.Products[i].Output)] = partitionDigits(&p.Products[i])
+		outPartition[refKey(p.Products[i].Output)] = p.Products[i].Partition
+	}
 	ids := map[string]bool{}
 	producer := map[string]string{}
 	for i := range p.Products {
@@ -89,7 +107,10 @@ func NewGraph(p *mission.Profile, builtins []string) (*Graph, error) {
 		case PartitionSegment:
 			digits = 14
 		default:
-			bad("%s: partition %q is not daily or segment", where, n.Partition)
+			if PartitionHours(n.Partition) == 0 {
+				bad("%s: partition %q is not daily, segment or <N>h with N dividing 24", where, n.Partition)
+			}
+			digits = 14
 		}
 		for _, ext := range OutputExtensions(n) {
 			if err := checkRef(p, n.Output, ext, digits); err != nil {
@@ -110,8 +131,14 @@ func NewGraph(p *mission.Profile, builtins []string) (*Graph, error) {
 			}
 			seen[in.Name] = true
 			names++
-			if err := checkInputRef(p, in, n.Partition); err != nil {
+			if err := checkInputRef(p, in, n.Partition, inputDigits(p, in, outDigits), outPartition[refKey(in.ProductRef)]); err != nil {
 				bad("%s: %v", iw, err)
+			}
+			// An hours partition reads a daily file (each slot takes its
+			// part) or files of the same hours partition, slot for slot.
+			if up, ok := outPartition[refKey(in.ProductRef)]; ok && in.Window == WindowSame && PartitionHours(n.Partition) > 0 &&
+				outDigits[refKey(in.ProductRef)] != 8 && up != n.Partition {
+				bad("%s: a %s partition cannot read the %s partition of %s slot for slot", iw, n.Partition, up, refKey(in.ProductRef))
 			}
 			switch in.Window {
 			case WindowSame:
@@ -174,7 +201,44 @@ func checkRef(p *mission.Profile, r mission.ProductRef, ext string, digits int) 
 	return p.CheckProduct(p.Spacecraft[0], r.Instrument, r.Rate, r.Level, r.Descriptor, ext, digits)
 }
 
-func checkInputRef(p *mission.Profile, in mission.NodeInput, partition string) error {
+// inputDigits is the time-tag length of an input's files: its producer's
+// partition's, else 14 for a burst rate and 8 for any other.
+func inputDigits(p *mission.Profile, in mission.NodeInput, outDigits map[string]int) int {
+	if d, ok := outDigits[refKey(in.ProductRef)]; ok {
+		return d
+	}
+	if r := p.Rate(in.Rate); r != nil && r.Burst {
+		return 14
+	}
+	return 8
+}
+
+// producer returns the node that makes an input's product, or nil.
+func (g *Graph) producer(in mission.NodeInput) *mission.ProductNode {
+	if in.Ancillary != "" {
+		return nil
+	}
+	for _, n := range g.Nodes {
+		if refKey(n.Output) == refKey(in.ProductRef) {
+			return n
+		}
+	}
+	return nil
+}
+
+// inputDigits is the time-tag length of an input's files in this graph.
+func (g *Graph) inputDigits(in mission.NodeInput) int {
+	outDigits := map[string]int{}
+	for _, n := range g.Nodes {
+		outDigits[refKey(n.Output)] = partitionDigits(n)
+	}
+	return inputDigits(g.Profile, in, outDigits)
+}
+
+// checkInputRef checks one input of a node with the given partition; the
+// input's files have time tags of digits, made by a node with partition up
+// ("" when none makes them).
+func checkInputRef(p *mission.Profile, in mission.NodeInput, partition string, digits int, up string) error {
 	if in.Ancillary != "" {
 		if in.Instrument != "" || in.Rate != "" || in.Level != "" || in.Descriptor != "" {
 			return errors.New("an input is either ancillary or science, not both")
@@ -188,15 +252,22 @@ func checkInputRef(p *mission.Profile, in mission.NodeInput, partition string) e
 		}
 		return nil
 	}
-	digits := 8
-	if r := p.Rate(in.Rate); r != nil && r.Burst {
-		digits = 14
-	}
-	if in.Window == WindowSame && partition == PartitionSegment && digits != 14 {
-		return fmt.Errorf("a segment partition's same-window input must be a burst product, %s is not", in.Rate)
-	}
-	if in.Window == WindowSame && partition == PartitionDaily && digits != 8 {
-		return fmt.Errorf("a daily partition's same-window input cannot be the burst product %s", in.Rate)
+	if in.Window == WindowSame {
+		burst := false
+		if r := p.Rate(in.Rate); r != nil && r.Burst {
+			burst = true
+		}
+		switch {
+		case partition == PartitionSegment && !burst:
+			return fmt.Errorf("a segment partition's same-window input must be a burst product, %s is not", in.Rate)
+		case partition == PartitionDaily && burst:
+			return fmt.Errorf("a daily partition's same-window input cannot be the burst product %s", in.Rate)
+		case partition == PartitionDaily && digits != 8 && PartitionHours(up) == 0:
+			// A daily job may gather a whole day of an hours partition.
+			return fmt.Errorf("a daily partition's same-window input needs daily files, %s has %d-digit time tags", refKey(in.ProductRef), digits)
+		case PartitionHours(partition) > 0 && burst:
+			return fmt.Errorf("a %s partition's same-window input cannot be the burst product %s", partition, in.Rate)
+		}
 	}
 	exts := []string{in.Ext}
 	if in.Ext == "" {
@@ -308,6 +379,9 @@ func primaryInput(n *mission.ProductNode) mission.NodeInput {
 func partitionSpan(n *mission.ProductNode, start time.Time) (time.Time, time.Time) {
 	if n.Partition == PartitionDaily {
 		return start, start.AddDate(0, 0, 1)
+	}
+	if h := PartitionHours(n.Partition); h > 0 {
+		return start, start.Add(time.Duration(h) * time.Hour)
 	}
 	return start, start
 }

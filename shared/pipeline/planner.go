@@ -44,10 +44,36 @@ func (p partition) tag() string {
 func (p partition) key() string { return p.node.ID + "#" + p.sc + "#" + p.tag() }
 
 func partitionDigits(n *mission.ProductNode) int {
-	if n.Partition == PartitionSegment {
+	if n.Partition == PartitionSegment || PartitionHours(n.Partition) > 0 {
 		return 14
 	}
 	return 8
+}
+
+// slotsOf returns the partitions of node n that a file r of its primary
+// input (for the node's same-window inputs: any of them) makes: its own
+// time tag, or for an hours partition fed by a daily file every slot of
+// that day.
+func slotsOf(n *mission.ProductNode, r catalog.Record) []partition {
+	digits := partitionDigits(n)
+	h := PartitionHours(n.Partition)
+	switch {
+	case h > 0 && r.TimeDigits == 8:
+		day := r.Start.UTC()
+		var out []partition
+		for k := 0; k < 24; k += h {
+			out = append(out, partition{node: n, sc: r.SC, start: day.Add(time.Duration(k) * time.Hour), digits: digits})
+		}
+		return out
+	case h == 0 && n.Partition == PartitionDaily && r.TimeDigits == 14:
+		// A daily job gathering the day of an hours partition.
+		return []partition{{node: n, sc: r.SC, start: r.Start.UTC().Truncate(24 * time.Hour), digits: digits}}
+	case r.TimeDigits != digits:
+		return nil
+	case h > 0 && r.Start.UTC().Sub(r.Start.UTC().Truncate(24*time.Hour))%(time.Duration(h)*time.Hour) != 0:
+		return nil // not on this partition's grid
+	}
+	return []partition{{node: n, sc: r.SC, start: r.Start.UTC(), digits: digits}}
 }
 
 // OnFile plans every job the file rec starts: for inputs that trigger, all
@@ -104,12 +130,8 @@ func (p *Planner) OnFile(ctx context.Context, rec catalog.Record) ([]Job, error)
 // affected lists the partitions of node n that the file rec (a file of
 // input in) belongs to.
 func (p *Planner) affected(ctx context.Context, n *mission.ProductNode, in mission.NodeInput, rec catalog.Record) ([]partition, error) {
-	digits := partitionDigits(n)
 	if in.Window == WindowSame {
-		if rec.TimeDigits != digits {
-			return nil, nil
-		}
-		return []partition{{node: n, sc: rec.SC, start: rec.Start, digits: digits}}, nil
+		return slotsOf(n, rec), nil
 	}
 	// The partitions in the file's time range are the time tags of the
 	// node's primary input that exist in it.
@@ -136,11 +158,15 @@ func (p *Planner) affected(ctx context.Context, n *mission.ProductNode, in missi
 	var out []partition
 	seen := map[time.Time]bool{}
 	for _, r := range recs {
-		if r.TimeDigits != digits || !matches(prim, r) || seen[r.Start] {
+		if !matches(prim, r) {
 			continue
 		}
-		seen[r.Start] = true
-		out = append(out, partition{node: n, sc: rec.SC, start: r.Start, digits: digits})
+		for _, part := range slotsOf(n, r) {
+			if !seen[part.start] {
+				seen[part.start] = true
+				out = append(out, part)
+			}
+		}
 	}
 	return out, nil
 }
@@ -278,20 +304,68 @@ func (p *Planner) resolve(ctx context.Context, part partition, in mission.NodeIn
 }
 
 func (p *Planner) sameTag(ctx context.Context, part partition, in mission.NodeInput, start time.Time) ([]catalog.Record, error) {
+	digits := p.Graph.inputDigits(in)
+	if up := p.Graph.producer(in); up != nil && PartitionHours(up.Partition) > 0 && part.node.Partition == PartitionDaily {
+		return p.wholeDay(ctx, part, in, PartitionHours(up.Partition))
+	}
+	if digits == 8 && PartitionHours(part.node.Partition) > 0 {
+		start = start.UTC().Truncate(24 * time.Hour) // the daily file holding the slot
+	}
 	f := sciFilter(in.ProductRef, part.sc)
 	f.From, f.To = start, start
 	recs, err := p.Catalog.Query(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	digits := 8
-	if r := p.Graph.Profile.Rate(in.Rate); r != nil && r.Burst {
-		digits = 14
-	}
 	var out []catalog.Record
 	for _, r := range recs {
 		if r.Start.Equal(start) && r.TimeDigits == digits && matches(in, r) {
 			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// wholeDay returns the newest files of every h-hour slot of the day for a
+// daily job, or none (the input is missing) until every slot is there with
+// the same X.Y: a day being reprocessed waits for its last slot rather
+// than mixing calibrations or running once per arriving file.
+func (p *Planner) wholeDay(ctx context.Context, part partition, in mission.NodeInput, h int) ([]catalog.Record, error) {
+	day := part.start.UTC().Truncate(24 * time.Hour)
+	f := sciFilter(in.ProductRef, part.sc)
+	f.From, f.To = day, day.Add(24*time.Hour-time.Second)
+	recs, err := p.Catalog.Query(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	bySlot := map[time.Time]catalog.Record{}
+	for _, r := range recs {
+		if !matches(in, r) || r.TimeDigits != 14 || r.Start.Before(day) || r.Start.Sub(day)%(time.Duration(h)*time.Hour) != 0 {
+			continue
+		}
+		if old, ok := bySlot[r.Start]; !ok || newerVersion(r.Version, old.Version) {
+			bySlot[r.Start] = r
+		}
+	}
+	if len(bySlot) != 24/h {
+		return nil, nil
+	}
+	out := make([]catalog.Record, 0, len(bySlot))
+	for _, r := range bySlot {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Start.Before(out[b].Start) })
+	first, err := naming.ParseVersion(out[0].Version)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", out[0].Name, err)
+	}
+	for _, r := range out[1:] {
+		v, err := naming.ParseVersion(r.Version)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		if v.X != first.X || v.Y != first.Y {
+			return nil, nil
 		}
 	}
 	return out, nil
@@ -330,10 +404,26 @@ func ancillaryVersion(r catalog.Record) int {
 }
 
 // latest returns the newest file of the product at or before the slot's
-// start (the calibration in force), highest version of that time tag.
+// start (the calibration in force), highest version of that time tag. A
+// window that holds any matching file holds the newest one, so searching
+// growing windows back from the start finds the same file as searching the
+// whole history, which made planning a long campaign quadratic in its days
+// (there is a calibration file a day, and the newest is almost always recent).
 func (p *Planner) latest(ctx context.Context, part partition, in mission.NodeInput) ([]catalog.Record, error) {
+	for _, days := range [...]int{32, 512} {
+		best, err := p.latestSince(ctx, part, in, part.start.AddDate(0, 0, -days))
+		if err != nil || best != nil {
+			return best, err
+		}
+	}
+	return p.latestSince(ctx, part, in, time.Time{})
+}
+
+// latestSince is latest among the files tagged from since (zero: any time)
+// to the slot's start; nil when there is none.
+func (p *Planner) latestSince(ctx context.Context, part partition, in mission.NodeInput, since time.Time) ([]catalog.Record, error) {
 	f := sciFilter(in.ProductRef, part.sc)
-	f.To = part.start
+	f.From, f.To = since, part.start
 	recs, err := p.Catalog.Query(ctx, f)
 	if err != nil {
 		return nil, err

@@ -172,8 +172,8 @@ func (r *Runner) manifest(ctx context.Context, n *mission.ProductNode, j Job, in
 	m := &Manifest{JobID: j.ID, Mission: r.Profile.ID, Node: n.ID, Processor: j.Processor, SoftwareVersion: j.SoftwareVersion,
 		Generated: r.Clock.Now().UTC(), Spacecraft: j.SC, SpacecraftNumber: slices.Index(r.Profile.Spacecraft, j.SC) + 1, Partition: n.Partition,
 		Start: j.Start, TimeDigits: j.TimeDigits, OutputDir: outDir, Params: n.Params}
-	if n.Partition == PartitionDaily {
-		m.End = j.Start.AddDate(0, 0, 1)
+	if n.Partition != PartitionSegment {
+		_, m.End = partitionSpan(n, j.Start)
 	}
 	for _, in := range j.Inputs {
 		path := filepath.Join(inDir, in.FileName)

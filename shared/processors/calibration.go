@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,29 +113,50 @@ func CalibrationName(sc string, day time.Time, v naming.Version) string {
 		TimeDigits: 8, Version: v, Ext: "csv"}.String()
 }
 
-// WriteNominalCalibrations writes the nominal FGM calibration file of every
-// spacecraft into dir (the dropbox folder), valid from day on, the way the
-// instrument team delivers its first calibration. It returns the names.
-// Files are written under a dot-name and renamed, so a watcher never sees
-// a partial file.
+// WriteNominalCalibrations writes the nominal calibration file of every
+// calibration product the product graph reads (FGM, FPI moments), for every
+// spacecraft, into dir (the dropbox folder), valid from day on, the way the
+// instrument teams deliver their first calibration. Calibration products of
+// instruments without a nominal calibration here are left to their teams.
+// It returns the names. Files are written under a dot-name and renamed, so
+// a watcher never sees a partial file.
 func WriteNominalCalibrations(p *mission.Profile, dir string, day time.Time) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("calibration: %w", err)
 	}
+	var refs []mission.ProductRef
+	for _, n := range p.Products {
+		for _, in := range n.Inputs {
+			if in.Ancillary == "" && in.Level == "cal" && !slices.Contains(refs, in.ProductRef) {
+				refs = append(refs, in.ProductRef)
+			}
+		}
+	}
 	var names []string
 	for i, sc := range p.Spacecraft {
-		name := CalibrationName(sc, day, CalibrationVersion)
-		if err := p.CheckProduct(sc, "fgm", "srvy", "cal", "", "csv", 8); err != nil {
-			return names, fmt.Errorf("calibration: the profile has no FGM calibration product: %w", err)
+		for _, r := range refs {
+			var name string
+			var body []byte
+			switch {
+			case r.Instrument == "fgm" && r.Rate == "srvy" && r.Descriptor == "":
+				name, body = CalibrationName(sc, day, CalibrationVersion), FormatCalibration(sc, NominalCalibration(i+1))
+			case r.Instrument == "fpi" && r.Rate == "fast" && strings.HasSuffix(r.Descriptor, "-moms"):
+				name, body = FPICalibrationName(sc, r.Descriptor, day, CalibrationVersion), FormatFPICalibration(sc, r.Descriptor, NominalFPICalibration())
+			default:
+				continue
+			}
+			if err := p.CheckProduct(sc, r.Instrument, r.Rate, "cal", r.Descriptor, "csv", 8); err != nil {
+				return names, fmt.Errorf("calibration %s: %w", name, err)
+			}
+			tmp := filepath.Join(dir, "."+name+".tmp")
+			if err := os.WriteFile(tmp, body, 0o644); err != nil {
+				return names, fmt.Errorf("calibration: %w", err)
+			}
+			if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+				return names, fmt.Errorf("calibration: %w", err)
+			}
+			names = append(names, name)
 		}
-		tmp := filepath.Join(dir, "."+name+".tmp")
-		if err := os.WriteFile(tmp, FormatCalibration(sc, NominalCalibration(i+1)), 0o644); err != nil {
-			return names, fmt.Errorf("calibration: %w", err)
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			return names, fmt.Errorf("calibration: %w", err)
-		}
-		names = append(names, name)
 	}
 	return names, nil
 }

@@ -19,10 +19,12 @@ import (
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/naming"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/local"
+	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
 
 var simDay = time.Date(2015, 10, 16, 0, 0, 0, 0, time.UTC)
@@ -176,7 +178,16 @@ func TestSimulatedDayToEveryLevel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.deliver(t, calDir, cals[0]) // mms1
+	var mms1Cals []string
+	for _, c := range cals {
+		if strings.HasPrefix(c, "mms1_") {
+			mms1Cals = append(mms1Cals, c)
+		}
+	}
+	if len(mms1Cals) != 2 {
+		t.Fatalf("nominal calibrations of mms1: %v, want FGM and FPI", mms1Cals)
+	}
+	s.deliver(t, calDir, mms1Cals...)
 
 	failed, _ := s.p.Jobs.List(s.ctx, pipeline.StatusFailed, 0)
 	for _, j := range failed {
@@ -196,13 +207,16 @@ func TestSimulatedDayToEveryLevel(t *testing.T) {
 	}
 	for _, want := range []string{"fgm/srvy/l1a/cdf", "fgm/srvy/l1b/cdf", "fgm/srvy/l2/cdf", "fgm/srvy/sitl/cdf",
 		"fgm/srvy/ql/cdf", "fgm/srvy/ql/png", "fgm/brst/l1a/cdf", "fgm/brst/l1b/cdf", "fgm/brst/l2/cdf",
-		"fpi/fast/l1a/cdf", "fpi/fast/l2/cdf", "fpi/fast/ql/cdf", "fpi/fast/ql/png", "fpi/brst/l1a/cdf", "fpi/brst/l2/cdf"} {
+		"fpi/fast/l1a/cdf", "fpi/fast/l1b/cdf", "fpi/fast/l2/cdf", "fpi/fast/sitl/cdf", "fpi/fast/ql/cdf", "fpi/fast/ql/png",
+		"fpi/brst/l1a/cdf", "fpi/brst/l1b/cdf", "fpi/brst/l2/cdf"} {
 		if levels[want] == 0 {
 			t.Errorf("no %s product in the catalog (have %v)", want, levels)
 		}
 	}
-	if levels["fgm/brst/l2/cdf"] != levels["fgm/brst/l0/dat"] || levels["fgm/brst/l2/cdf"] < 6 {
-		t.Errorf("%d burst L2 files for %d burst segments", levels["fgm/brst/l2/cdf"], levels["fgm/brst/l0/dat"])
+	for _, in := range []string{"fgm", "fpi"} {
+		if segs := levels[in+"/brst/l0/dat"]; levels[in+"/brst/l1b/cdf"] != segs || levels[in+"/brst/l2/cdf"] != segs || segs < 6 {
+			t.Errorf("%s: %d burst L1B and %d L2 files for %d burst segments", in, levels[in+"/brst/l1b/cdf"], levels[in+"/brst/l2/cdf"], segs)
+		}
 	}
 	get := func(level string) catalog.Record {
 		r, err := s.cat.Query(s.ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fgm"}, Rate: []string{"srvy"},
@@ -217,6 +231,141 @@ func TestSimulatedDayToEveryLevel(t *testing.T) {
 		t.Errorf("L2 name %s, want version 4.1.0 (format 4, calibration 1)", l2.Name)
 	}
 	checkFGMPhysics(t, s.fetch(t, get("l1a")), s.fetch(t, get("l1b")), s.fetch(t, l2))
+	checkFPIRecalibration(t, s)
+}
+
+// fpiRecs returns the newest (or every) version of an FPI dis-moms
+// product of mms1 in the catalog, sorted by name.
+func (s *localSDC) fpiRecs(t *testing.T, rate, level string, all bool) []catalog.Record {
+	t.Helper()
+	recs, err := s.cat.Query(s.ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fpi"}, Rate: []string{rate},
+		Level: []string{level}, Descriptor: []string{"dis-moms"}, Ext: []string{"cdf"}, AllVersions: all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(recs, func(a, b int) bool { return recs[a].Name < recs[b].Name })
+	return recs
+}
+
+// versionsByTag groups the versions of records by time tag.
+func versionsByTag(recs []catalog.Record) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range recs {
+		tag := r.Start.UTC().Format("20060102150405")[:r.TimeDigits]
+		out[tag] = append(out[tag], r.Version)
+	}
+	return out
+}
+
+// checkFPIRecalibration checks the 2-hour FPI fast survey files and the
+// daily QL, then delivers a new FPI calibration (Y 2): L1B, L2 and QL are
+// made again with Y 2 (the QL once, after the day's last L2), the Y 1 files
+// stay queryable, and the densities scale with the new calibration.
+func checkFPIRecalibration(t *testing.T, s *localSDC) {
+	t.Helper()
+	for level, want := range map[string]string{"l1a": "1.0.0", "l1b": "1.1.0", "l2": "3.1.0"} {
+		got := versionsByTag(s.fpiRecs(t, "fast", level, true))
+		if len(got) != 12 {
+			t.Errorf("fpi fast %s: %d time tags, want the 12 two-hour files of the day: %v", level, len(got), got)
+		}
+		for h := 0; h < 24; h += 2 {
+			tag := simDay.Add(time.Duration(h) * time.Hour).Format("20060102150405")
+			if v := got[tag]; len(v) != 1 || v[0] != want {
+				t.Errorf("fpi fast %s %s: versions %v, want [%s]", level, tag, v, want)
+			}
+		}
+	}
+	// The daily products: SITL from the daily L0, QL gathering the day's
+	// twelve L2 files once all are there (once: no Z > 0).
+	for _, level := range []string{"sitl", "ql"} {
+		if got := versionsByTag(s.fpiRecs(t, "fast", level, true)); len(got) != 1 || len(got["20151016"]) != 1 || got["20151016"][0] != "1.1.0" {
+			t.Errorf("fpi fast %s: %v, want one daily file v1.1.0", level, got)
+		}
+	}
+	if ql := s.fpiRecs(t, "fast", "ql", false); len(ql) == 1 {
+		f, err := cdf.Open(s.fetch(t, ql[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := f.Var("Epoch").Int64s()
+		f.Close()
+		if err != nil || len(e) != 19200 {
+			t.Errorf("fpi QL holds %d samples (%v), want the day's 19,200", len(e), err)
+		}
+	}
+	noon := func() catalog.Record {
+		for _, r := range s.fpiRecs(t, "fast", "l2", false) {
+			if r.Start.Equal(simDay.Add(12 * time.Hour)) {
+				return r
+			}
+		}
+		t.Fatal("no fpi fast L2 file at 12:00")
+		return catalog.Record{}
+	}
+	oldL2 := s.fetch(t, noon())
+	c := NominalFPICalibration()
+	c.Scale[0] *= 1.1
+	dir := t.TempDir()
+	name := FPICalibrationName("mms1", "dis-moms", simDay.AddDate(0, 0, -1), naming.Version{X: 1, Y: 2})
+	if err := os.WriteFile(filepath.Join(dir, name), FormatFPICalibration("mms1", "dis-moms", c), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, dir, name)
+	for level, want := range map[string][]string{"l1b": {"1.1.0", "1.2.0"}, "l2": {"3.1.0", "3.2.0"}, "ql": {"1.1.0", "1.2.0"}} {
+		all := versionsByTag(s.fpiRecs(t, "fast", level, true))
+		newest := versionsByTag(s.fpiRecs(t, "fast", level, false))
+		if tags := map[bool]int{true: 1, false: 12}[level == "ql"]; len(all) != tags || len(newest) != tags {
+			t.Errorf("fpi fast %s after recalibration: %d tags, %d newest, want %d", level, len(all), len(newest), tags)
+		}
+		for tag, v := range all {
+			sort.Strings(v)
+			if len(v) != 2 || v[0] != want[0] || v[1] != want[1] || len(newest[tag]) != 1 || newest[tag][0] != want[1] {
+				t.Errorf("fpi fast %s %s after recalibration: versions %v, newest %v; want %v", level, tag, v, newest[tag], want)
+			}
+		}
+	}
+	brst := s.fpiRecs(t, "brst", "l2", false)
+	if segs := len(s.fpiRecs(t, "brst", "l1a", false)); len(brst) != segs {
+		t.Errorf("%d burst L2 files of the newest version for %d segments", len(brst), segs)
+	}
+	for _, r := range brst {
+		if r.Version != "3.2.0" {
+			t.Errorf("burst L2 %s not recalibrated", r.Name)
+		}
+	}
+	// The SITL product only feeds on the calibration: no new version.
+	if got := s.fpiRecs(t, "fast", "sitl", true); len(got) != 1 {
+		t.Errorf("fpi SITL files %d, want only the first", len(got))
+	}
+	read := func(path string) ([]int64, []float32) {
+		f, err := cdf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		e, err := f.Var("Epoch").Int64s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.Var("mms1_dis_numberdensity_fast").Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, v
+	}
+	epoch, before := read(oldL2)
+	_, after := read(s.fetch(t, noon()))
+	// 2 h of 4.5-s samples, all inside the slot.
+	lo, _ := timeutil.UTCToTT2000(simDay.Add(12 * time.Hour))
+	hi, _ := timeutil.UTCToTT2000(simDay.Add(14 * time.Hour))
+	if len(before) != 1600 || len(after) != len(before) || epoch[0] < lo || epoch[len(epoch)-1] >= hi {
+		t.Fatalf("fpi L2 12:00: %d densities before, %d after recalibration (want 1,600 in [12:00, 14:00))", len(before), len(after))
+	}
+	for i := range before {
+		if math.Abs(float64(after[i])-1.1*float64(before[i])) > 1e-5*math.Max(1, float64(after[i])) {
+			t.Fatalf("sample %d: density %v after recalibration, %v before: want ×1.1", i, after[i], before[i])
+		}
+	}
 }
 
 // checkFGMPhysics checks the science: L1B is (counts − offset)/gain, L2

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/magpie-sdc/magpie/shared/cdf"
@@ -64,25 +65,26 @@ func fpiL1A(p *mission.Profile) pipeline.BuiltinFunc {
 	}
 }
 
-// fpiL2 converts L1A moments to physical units and the velocity from the
-// despun frame into GSE with the definitive attitude.
-func fpiL2(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
+// fpiL1B calibrates L1A moment counts to physical units (cm^-3, km/s in
+// the despun frame, eV) with the calibration file in force (an ingested,
+// versioned input); saturated samples become fill.
+func fpiL1B(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
 	var om pipeline.OutputManifest
 	o, err := m.Output("cdf")
 	if err != nil {
 		return om, err
 	}
-	sc, rate, _ := outputKeys(o)
+	sc, rate, level := outputKeys(o)
 	sp := species(o)
+	calIn, err := m.OneInput("cal")
+	if err != nil {
+		return om, err
+	}
+	cal, err := ReadFPICalibration(calIn.Path)
+	if err != nil {
+		return om, err
+	}
 	in, err := m.OneInput("l1a")
-	if err != nil {
-		return om, err
-	}
-	attIn, err := m.OneInput("att")
-	if err != nil {
-		return om, err
-	}
-	att, err := readAttitude(attIn.Path)
 	if err != nil {
 		return om, err
 	}
@@ -105,63 +107,61 @@ func fpiL2(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 	}
 	n := len(times)
 	if len(raw) != 5*n || len(flags) != n || n == 0 {
-		return om, fmt.Errorf("fpi l2: %s: empty or inconsistent variables", in.FileName)
+		return om, fmt.Errorf("fpi l1b: %s: empty or inconsistent variables", in.FileName)
 	}
 	const fill = float32(cdf.FillReal)
-	dens, temp := make([]float32, n), make([]float32, n)
-	vgse, vdbcs := make([]float32, 3*n), make([]float32, 3*n)
-	rot := newGSERotation(times[0], times[n-1])
-	row := 0
-	for i, tt := range times {
-		r := raw[5*i : 5*i+5]
-		dens[i] = float32(float64(r[0]) * fpiDensityUnit)
-		temp[i] = float32(float64(r[4]) * fpiTemperatureUnit)
-		d := vec3{float64(r[1]) * fpiVelocityUnit, float64(r[2]) * fpiVelocityUnit, float64(r[3]) * fpiVelocityUnit}
-		for a := range 3 {
-			vdbcs[3*i+a] = float32(d[a])
-		}
-		if !att.covers(tt) || flags[i]&FlagSaturated != 0 {
-			flags[i] |= FlagNoAttitude
-			vgse[3*i], vgse[3*i+1], vgse[3*i+2] = fill, fill, fill
+	dens, temp, v := make([]float32, n), make([]float32, n), make([]float32, 3*n)
+	var saturated int64
+	for i := range times {
+		if flags[i]&FlagSaturated != 0 {
+			saturated++
+			dens[i], temp[i], v[3*i], v[3*i+1], v[3*i+2] = fill, fill, fill, fill, fill
 			continue
 		}
-		row = att.tab.row(tt, row)
-		g := rot.apply(tt, att.frames[row].toGEI(d))
+		r := raw[5*i : 5*i+5]
+		dens[i] = float32(cal.value(0, r[0]))
 		for a := range 3 {
-			vgse[3*i+a] = float32(g[a])
+			v[3*i+a] = float32(cal.value(1+a, r[1+a]))
 		}
+		temp[i] = float32(cal.value(4, r[4]))
 	}
-	om.Counters = map[string]int64{"samples": int64(n)}
-	w := newCDF(m, o, fpiDesc("l2", rate, "density, bulk velocity in GSE and despun frames, scalar temperature"))
+	om.Counters = map[string]int64{"samples": int64(n), "samples_saturated": saturated}
+	w := newCDF(m, o, fpiDesc(level, rate, "density, bulk velocity in the despun frame and scalar temperature, calibrated with "+calIn.FileName))
 	epochVar(w, "Epoch", times, "Time tags of the moments, TT2000")
-	pre := fmt.Sprintf("%s_%s_", sc, sp)
-	realVar(w, pre+"numberdensity_"+rate, nil, dens, "Epoch", "cm^-3", "Ion number density", "", "Density", 0, 1e4)
-	realVar(w, pre+"bulkv_gse_"+rate, []int{3}, vgse, "Epoch", "km/s", "Ion bulk velocity in GSE", "label_bulkv_gse", "V GSE", -1e4, 1e4)
-	labelVar(w, "label_bulkv_gse", []string{"Vx GSE", "Vy GSE", "Vz GSE"})
-	realVar(w, pre+"bulkv_dbcs_"+rate, []int{3}, vdbcs, "Epoch", "km/s", "Ion bulk velocity in the despun frame (N, Z x N, spin axis)",
+	pre, suf := fmt.Sprintf("%s_%s_", sc, sp), "_"+rate+"_"+level
+	realVar(w, pre+"numberdensity"+suf, nil, dens, "Epoch", "cm^-3", "Ion number density", "", "Density", 0, 1e4)
+	realVar(w, pre+"bulkv_dbcs"+suf, []int{3}, v, "Epoch", "km/s", "Ion bulk velocity in the despun frame (N, Z x N, spin axis)",
 		"label_bulkv_dbcs", "V despun", -1e4, 1e4)
 	labelVar(w, "label_bulkv_dbcs", []string{"Vx DBCS", "Vy DBCS", "Vz DBCS"})
-	realVar(w, pre+"tempscalar_"+rate, nil, temp, "Epoch", "eV", "Ion scalar temperature", "", "Temperature", 0, 1e6)
-	flagVar(w, pre+"flag_"+rate, flags, "Epoch")
+	realVar(w, pre+"tempscalar"+suf, nil, temp, "Epoch", "eV", "Ion scalar temperature", "", "Temperature", 0, 1e6)
+	flagVar(w, pre+"flag"+suf, flags, "Epoch")
 	return om, finishCDF(w, m, o, &om)
 }
 
-// fpiQL makes the FPI quick look from L2: the moments in a CDF (already
-// at browsing cadence) and a plot of density, velocity and temperature.
-func fpiQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
+// fpiL2 rotates the L1B velocity from the despun frame into GSE with the
+// definitive attitude; density and temperature carry over.
+func fpiL2(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
 	var om pipeline.OutputManifest
 	o, err := m.Output("cdf")
 	if err != nil {
 		return om, err
 	}
-	sc, rate, level := outputKeys(o)
+	sc, rate, _ := outputKeys(o)
 	sp := species(o)
-	in, err := m.OneInput("l2")
+	in, err := m.OneInput("l1b")
 	if err != nil {
 		return om, err
 	}
-	pre := fmt.Sprintf("%s_%s_", sc, sp)
-	f, vars, err := openVars(in.Path, "Epoch", pre+"numberdensity_"+rate, pre+"bulkv_gse_"+rate, pre+"tempscalar_"+rate)
+	attIn, err := m.OneInput("att")
+	if err != nil {
+		return om, err
+	}
+	att, err := readAttitude(attIn.Path)
+	if err != nil {
+		return om, err
+	}
+	pre, suf := fmt.Sprintf("%s_%s_", sc, sp), "_"+rate+"_l1b"
+	f, vars, err := openVars(in.Path, "Epoch", pre+"numberdensity"+suf, pre+"bulkv_dbcs"+suf, pre+"tempscalar"+suf, pre+"flag"+suf)
 	if err != nil {
 		return om, err
 	}
@@ -176,9 +176,137 @@ func fpiQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 			return om, err
 		}
 	}
+	flags, err := vars[4].Uint8s()
+	if err != nil {
+		return om, err
+	}
+	dens, vdbcs, temp := data[0], data[1], data[2]
 	n := len(times)
-	if n == 0 || len(data[0]) != n || len(data[1]) != 3*n || len(data[2]) != n {
-		return om, fmt.Errorf("fpi ql: %s: empty or inconsistent variables", in.FileName)
+	if n == 0 || len(dens) != n || len(vdbcs) != 3*n || len(temp) != n || len(flags) != n {
+		return om, fmt.Errorf("fpi l2: %s: empty or inconsistent variables", in.FileName)
+	}
+	const fill = float32(cdf.FillReal)
+	vgse := make([]float32, 3*n)
+	rot := newGSERotation(times[0], times[n-1])
+	row, noAtt := 0, int64(0)
+	for i, tt := range times {
+		d := vdbcs[3*i : 3*i+3]
+		if d[0] == fill || !att.covers(tt) {
+			if !att.covers(tt) {
+				flags[i] |= FlagNoAttitude
+				noAtt++
+			}
+			vgse[3*i], vgse[3*i+1], vgse[3*i+2] = fill, fill, fill
+			continue
+		}
+		row = att.tab.row(tt, row)
+		g := rot.apply(tt, att.frames[row].toGEI(vec3{float64(d[0]), float64(d[1]), float64(d[2])}))
+		for a := range 3 {
+			vgse[3*i+a] = float32(g[a])
+		}
+	}
+	om.Counters = map[string]int64{"samples": int64(n), "samples_without_attitude": noAtt}
+	w := newCDF(m, o, fpiDesc("l2", rate, "density, bulk velocity in GSE and despun frames, scalar temperature"))
+	epochVar(w, "Epoch", times, "Time tags of the moments, TT2000")
+	realVar(w, pre+"numberdensity_"+rate, nil, dens, "Epoch", "cm^-3", "Ion number density", "", "Density", 0, 1e4)
+	realVar(w, pre+"bulkv_gse_"+rate, []int{3}, vgse, "Epoch", "km/s", "Ion bulk velocity in GSE", "label_bulkv_gse", "V GSE", -1e4, 1e4)
+	labelVar(w, "label_bulkv_gse", []string{"Vx GSE", "Vy GSE", "Vz GSE"})
+	realVar(w, pre+"bulkv_dbcs_"+rate, []int{3}, vdbcs, "Epoch", "km/s", "Ion bulk velocity in the despun frame (N, Z x N, spin axis)",
+		"label_bulkv_dbcs", "V despun", -1e4, 1e4)
+	labelVar(w, "label_bulkv_dbcs", []string{"Vx DBCS", "Vy DBCS", "Vz DBCS"})
+	realVar(w, pre+"tempscalar_"+rate, nil, temp, "Epoch", "eV", "Ion scalar temperature", "", "Temperature", 0, 1e6)
+	flagVar(w, pre+"flag_"+rate, flags, "Epoch")
+	return om, finishCDF(w, m, o, &om)
+}
+
+// fpiSITL is the fast-latency moments product for burst selection:
+// straight from L0 with the calibration in force, the quantities that need
+// no attitude (density, bulk speed, velocity along the spin axis,
+// temperature) at the telemetry cadence; saturated samples are left out.
+func fpiSITL(p *mission.Profile) pipeline.BuiltinFunc {
+	return func(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
+		var om pipeline.OutputManifest
+		o, err := m.Output("cdf")
+		if err != nil {
+			return om, err
+		}
+		sc, rate, level := outputKeys(o)
+		sp := species(o)
+		calIn, err := m.OneInput("cal")
+		if err != nil {
+			return om, err
+		}
+		cal, err := ReadFPICalibration(calIn.Path)
+		if err != nil {
+			return om, err
+		}
+		f := strings.Split(o.Product, "_")
+		tel, err := readL0(p, m, "fpi", f[len(f)-1], rate, 5)
+		if err != nil {
+			return om, err
+		}
+		om.Counters = tel.counters()
+		var times []int64
+		var dens, speed, vspin, temp []float32
+		for i, tt := range tel.times {
+			if tel.flags[i]&FlagSaturated != 0 {
+				continue
+			}
+			r := tel.values[5*i : 5*i+5]
+			vn, vm, vz := cal.value(1, r[1]), cal.value(2, r[2]), cal.value(3, r[3])
+			times = append(times, tt)
+			dens = append(dens, float32(cal.value(0, r[0])))
+			speed = append(speed, float32(math.Sqrt(vn*vn+vm*vm+vz*vz)))
+			vspin = append(vspin, float32(vz))
+			temp = append(temp, float32(cal.value(4, r[4])))
+		}
+		if len(times) == 0 {
+			return om, fmt.Errorf("fpi sitl: no valid %s samples in the L0 input", rate)
+		}
+		w := newCDF(m, o, fpiDesc(level, rate, "fast-latency moments for burst selection (no attitude needed)"))
+		epochVar(w, "Epoch", times, "Time tags of the moments, TT2000")
+		pre, suf := fmt.Sprintf("%s_%s_", sc, sp), "_"+rate+"_"+level
+		realVar(w, pre+"numberdensity"+suf, nil, dens, "Epoch", "cm^-3", "Ion number density", "", "Density", 0, 1e4)
+		realVar(w, pre+"bulkspeed"+suf, nil, speed, "Epoch", "km/s", "Ion bulk speed |V|", "", "|V|", 0, 1e4)
+		realVar(w, pre+"bulkv_spin"+suf, nil, vspin, "Epoch", "km/s", "Ion bulk velocity along the spin axis", "", "V spin axis", -1e4, 1e4)
+		realVar(w, pre+"tempscalar"+suf, nil, temp, "Epoch", "eV", "Ion scalar temperature", "", "Temperature", 0, 1e6)
+		return om, finishCDF(w, m, o, &om)
+	}
+}
+
+// fpiQL makes the FPI quick look of a day from its L2 files (one per
+// partition slot, e.g. 2-hour files, in time order): the moments in a CDF
+// (already at browsing cadence) and a plot of density, velocity and
+// temperature.
+func fpiQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, error) {
+	var om pipeline.OutputManifest
+	o, err := m.Output("cdf")
+	if err != nil {
+		return om, err
+	}
+	sc, rate, level := outputKeys(o)
+	sp := species(o)
+	ins := m.Input("l2")
+	if len(ins) == 0 {
+		return om, fmt.Errorf("fpi ql: no l2 input")
+	}
+	// Time tags sort as names do.
+	sort.Slice(ins, func(a, b int) bool { return ins[a].FileName < ins[b].FileName })
+	pre := fmt.Sprintf("%s_%s_", sc, sp)
+	var times []int64
+	var data [3][]float32
+	for _, in := range ins {
+		t, d, err := readFPIL2(in, pre, rate)
+		if err != nil {
+			return om, err
+		}
+		if len(times) > 0 && len(t) > 0 && t[0] <= times[len(times)-1] {
+			return om, fmt.Errorf("fpi ql: %s overlaps the file before it", in.FileName)
+		}
+		times = append(times, t...)
+		for i := range data {
+			data[i] = append(data[i], d[i]...)
+		}
 	}
 	w := newCDF(m, o, fpiDesc(level, rate, "quick-look density, velocity and temperature"))
 	epochVar(w, "Epoch", times, "Time tags of the moments, TT2000")
@@ -204,4 +332,29 @@ func fpiQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 		{YLabel: "Ti [eV]", LogY: true, Series: []quicklook.Series{{Label: "T", Times: times, Values: component(data[2], 1, 0)}}},
 	}}
 	return om, writePNG(m, fig, &om)
+}
+
+// readFPIL2 reads the time tags, density, GSE velocity and temperature of
+// one L2 file.
+func readFPIL2(in pipeline.ManifestInput, pre, rate string) ([]int64, [3][]float32, error) {
+	var data [3][]float32
+	f, vars, err := openVars(in.Path, "Epoch", pre+"numberdensity_"+rate, pre+"bulkv_gse_"+rate, pre+"tempscalar_"+rate)
+	if err != nil {
+		return nil, data, err
+	}
+	defer f.Close()
+	times, err := vars[0].Int64s()
+	if err != nil {
+		return nil, data, err
+	}
+	for i := range data {
+		if data[i], err = vars[i+1].Float32s(); err != nil {
+			return nil, data, err
+		}
+	}
+	n := len(times)
+	if n == 0 || len(data[0]) != n || len(data[1]) != 3*n || len(data[2]) != n {
+		return nil, data, fmt.Errorf("fpi ql: %s: empty or inconsistent variables", in.FileName)
+	}
+	return times, data, nil
 }

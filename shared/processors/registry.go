@@ -2,8 +2,9 @@
 // instruments, behind the pipeline's processor contract: FGM L0 → L1A
 // (decommutation) → L1B (calibration with an ingested calibration file) →
 // L2 (despun with the definitive attitude, rotated to GSE), a fast-latency
-// SITL product and quick looks (CDF and PNG); FPI ion moments L0 → L1A → L2
-// and quick looks. Formats: docs/l0-format.md.
+// SITL product and quick looks (CDF and PNG); FPI ion moments likewise: L0 →
+// L1A → L1B (calibrated with an ingested FPI calibration file) → L2 (bulk
+// velocity in GSE), SITL and quick looks. Formats: docs/l0-format.md.
 package processors
 
 import (
@@ -28,7 +29,9 @@ func Registry(p *mission.Profile) pipeline.Registry {
 		"fgm-sitl": b("fgm-sitl", 1, fgmSITL(p)),
 		"fgm-ql":   b("fgm-ql", 1, fgmQL),
 		"fpi-l1a":  b("fpi-l1a", 1, fpiL1A(p)),
+		"fpi-l1b":  b("fpi-l1b", 1, fpiL1B),
 		"fpi-l2":   b("fpi-l2", 3, fpiL2),
+		"fpi-sitl": b("fpi-sitl", 1, fpiSITL(p)),
 		"fpi-ql":   b("fpi-ql", 1, fpiQL),
 	}
 }

@@ -291,9 +291,9 @@ type Applied struct {
 // Apply enters the chosen selections (the accepted submission, or ABS) in
 // the BDM. A retry after success returns the recorded result.
 //
-// The BDM write and the cycle record are two writes: a crash between them
-// followed by a retry would enter the selections twice (the BDM has no
-// idempotency key yet).
+// The BDM write and the cycle record are two writes; the BDM records the
+// cycle id as the idempotency key with its allocations, so a retry after a
+// crash between them (or during the BDM write) enters no selection twice.
 func (s *Service) Apply(ctx context.Context, in StepInput) (Applied, error) {
 	c, err := s.Get(ctx, in.CycleID)
 	if err != nil {
@@ -320,7 +320,7 @@ func (s *Service) Apply(ctx context.Context, in StepInput) (Applied, error) {
 	default:
 		return Applied{}, fmt.Errorf("sitlcycle: apply: source %q (want ABS or SITL)", in.Source)
 	}
-	segs, err := s.cfg.BDM.Apply(ctx, sels)
+	segs, err := s.cfg.BDM.ApplyOnce(ctx, "sitl-cycle/"+in.CycleID, sels)
 	if err != nil {
 		return Applied{}, fmt.Errorf("sitlcycle: apply cycle %s: %w", in.CycleID, err)
 	}

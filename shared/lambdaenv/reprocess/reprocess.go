@@ -1,4 +1,6 @@
-package lambdaenv
+// Package reprocess builds the reprocess function's handler from its environment
+// (functions/reprocess and `magpie invoke --aws reprocess`).
+package reprocess
 
 import (
 	"context"
@@ -16,6 +18,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/events/eventbridge"
 	"github.com/magpie-sdc/magpie/shared/ingest"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
@@ -23,7 +26,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
 
-// Reprocess wires the reprocessing campaign function: one function serves
+// Build wires the reprocessing campaign function: one function serves
 // the four steps of statemachines/reprocess.asl.json (plan, estimate,
 // run-job, summarize) by the payload's "action" (campaign.Service.Dispatch).
 // Configuration:
@@ -38,14 +41,14 @@ import (
 //
 // The configuration is checked here; the service (which checks its tables)
 // is made on the first invocation.
-func Reprocess(ctx context.Context, getenv func(string) string, logw io.Writer) (Handler, error) {
+func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lambdaenv.Handler, error) {
 	var c reprocessConfig
 	for _, v := range []struct {
 		key string
 		dst *string
 	}{{"DROPBOX_BUCKET", &c.dropbox}, {"ARCHIVE_BUCKET", &c.archive}, {"CAMPAIGN_BUCKET", &c.campaigns}, {"EVENT_BUS", &c.bus}} {
 		var err error
-		if *v.dst, err = need(getenv, v.key); err != nil {
+		if *v.dst, err = lambdaenv.Need(getenv, v.key); err != nil {
 			return nil, err
 		}
 	}
@@ -58,9 +61,9 @@ func Reprocess(ctx context.Context, getenv func(string) string, logw io.Writer) 
 	}
 	c.prefix = getenv("TABLE_PREFIX")
 	c.log = telemetry.NewLogger(logw, level)
-	svc := &lazy[*campaign.Service]{make: c.service}
+	svc := &lambdaenv.Lazy[*campaign.Service]{Make: c.service}
 	return func(ctx context.Context, ev json.RawMessage) (any, error) {
-		s, err := svc.get(ctx)
+		s, err := svc.Get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("reprocess: configure: %w", err)
 		}

@@ -1,4 +1,6 @@
-package lambdaenv
+// Package sitl builds the sitl function's handler from its environment
+// (functions/sitl and `magpie invoke --aws sitl`).
+package sitl
 
 import (
 	"context"
@@ -15,6 +17,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
@@ -22,9 +25,9 @@ import (
 	"github.com/magpie-sdc/magpie/shared/workflows/sfnflow"
 )
 
-// SitlSteps are the steps the sitl function serves (sitlcycle's handler
+// Steps are the steps the sitl function serves (sitlcycle's handler
 // names), sorted.
-func SitlSteps() []string {
+func Steps() []string {
 	var names []string
 	for n := range (&sitlcycle.Service{}).Handlers() {
 		names = append(names, n)
@@ -33,7 +36,7 @@ func SitlSteps() []string {
 	return names
 }
 
-// Sitl wires the SITL cycle function: one function serves every step of
+// Build wires the SITL cycle function: one function serves every step of
 // statemachines/sitl-cycle.asl.json (build ABS, await the SITL, validate,
 // apply, write the playlist, record the cycle). Each Task of the definition
 // names its step in the payload's "step" field (e.g. "sitl-build-abs");
@@ -49,16 +52,16 @@ func SitlSteps() []string {
 // Task tokens of the SITL's waits are completed with Step Functions'
 // SendTaskSuccess. The configuration is checked here; the service (which
 // checks its tables) is made on the first invocation.
-func Sitl(ctx context.Context, getenv func(string) string, logw io.Writer) (Handler, error) {
+func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lambdaenv.Handler, error) {
 	var c sitlConfig
 	var err error
-	if c.archive, err = need(getenv, "ARCHIVE_BUCKET"); err != nil {
+	if c.archive, err = lambdaenv.Need(getenv, "ARCHIVE_BUCKET"); err != nil {
 		return nil, err
 	}
-	if c.playlists, err = need(getenv, "PLAYLIST_BUCKET"); err != nil {
+	if c.playlists, err = lambdaenv.Need(getenv, "PLAYLIST_BUCKET"); err != nil {
 		return nil, err
 	}
-	steps := SitlSteps()
+	steps := Steps()
 	defaultStep := getenv("SITL_STEP")
 	if defaultStep != "" && !slices.Contains(steps, defaultStep) {
 		return nil, fmt.Errorf("SITL_STEP %q names no step; want one of %s", defaultStep, strings.Join(steps, ", "))
@@ -70,7 +73,7 @@ func Sitl(ctx context.Context, getenv func(string) string, logw io.Writer) (Hand
 		return nil, err
 	}
 	c.prefix = getenv("TABLE_PREFIX")
-	svc := &lazy[*sitlcycle.Service]{make: c.service}
+	svc := &lambdaenv.Lazy[*sitlcycle.Service]{Make: c.service}
 	return func(ctx context.Context, ev json.RawMessage) (any, error) {
 		var head struct {
 			Step string `json:"step"`
@@ -86,7 +89,7 @@ func Sitl(ctx context.Context, getenv func(string) string, logw io.Writer) (Hand
 			return nil, fmt.Errorf("sitl: payload step %q names no step (and SITL_STEP is %q); want one of %s",
 				head.Step, defaultStep, strings.Join(steps, ", "))
 		}
-		s, err := svc.get(ctx)
+		s, err := svc.Get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("sitl: configure: %w", err)
 		}
