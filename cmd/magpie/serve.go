@@ -95,8 +95,10 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 			DescribeCampaign: func(ctx context.Context, id string) (asl.Execution, error) {
 				return wf.Describe(ctx, wf.CampaignExecutionID(id))
 			},
-			SITL:     wf.SITL,
-			Segments: func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
+			ListCampaigns: wf.ListCampaigns,
+			Campaigns:     campaign.NewStore(sdc.Tables),
+			SITL:          wf.SITL,
+			Segments:      func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
 		}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 

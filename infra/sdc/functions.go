@@ -18,6 +18,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/release"
 )
 
 // FunctionTag is the tag every Lambda carries with its functions/<name>,
@@ -142,16 +143,24 @@ var FunctionSpecs = map[string]FunctionSpec{
 		TimeoutSeconds: 29, // API Gateway's integration limit
 		Wire: func(fn awslambda.Function, r *Resources) {
 			st := r.Storage
+			// The environment of shared/lambdaenv/api.Build.
 			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
 			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("PUBLIC_BUCKET"), st.Public.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
-			// Serves files and the catalog; uploads go to the dropbox (and
-			// from there through the indexer like any other file).
+			// Downloads are redirects to URLs presigned with the function's
+			// role (so it reads the archive); uploads go to the dropbox's
+			// upload/ and from there through the indexer like any other
+			// file; the team's
+			// quarantine page reads the reasons next to rejected files.
 			st.Archive.GrantRead(fn, nil)
-			st.Public.GrantRead(fn, nil)
-			st.Dropbox.GrantPut(fn, nil)
-			r.Tables.ByName[catalog.TableName].GrantReadData(fn)
+			st.Dropbox.GrantPut(fn, jsii.String("upload/*"))
+			st.Dropbox.GrantRead(fn, jsii.String("quarantine/*"))
+			// Catalog and jobs are read; releases and users are written
+			// (release operations, the token secret on first use).
+			r.Tables.ByName[catalog.TableName].GrantReadWriteData(fn)
+			r.Tables.ByName[pipeline.JobsSpec.Name].GrantReadData(fn)
+			for _, t := range []string{UsersSpec.Name, release.TableName} {
+				r.Tables.ByName[t].GrantReadWriteData(fn)
+			}
 		},
 	},
 }

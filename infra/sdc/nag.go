@@ -23,8 +23,8 @@ func suppressNag(stack awscdk.Stack) {
 	cdknag.NagSuppressions_AddStackSuppressions(stack, &[]*cdknag.NagPackSuppression{
 		s("AwsSolutions-IAM4", "AWSLambdaBasicExecutionRole only allows writing the function's own logs; a hand-written copy would be the same policy.",
 			`/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`),
-		s("AwsSolutions-IAM5", "Object-level grants are scoped to one bucket's objects (or the dropbox's quarantine/ prefix); keys are not known in advance.",
-			`/^Resource::<Storage(Dropbox|Archive|Public)[A-Za-z0-9]+\.Arn>\/(\*|quarantine\/\*)$/`),
+		s("AwsSolutions-IAM5", "Object-level grants are scoped to one bucket's objects (or the dropbox's quarantine/ or upload/ prefix); keys are not known in advance.",
+			`/^Resource::<Storage(Dropbox|Archive|Public)[A-Za-z0-9]+\.Arn>\/(\*|quarantine\/\*|upload\/\*)$/`),
 		s("AwsSolutions-IAM5", "CDK's grant actions (s3:GetObject*, s3:List*, s3:DeleteObject*, s3:Abort*, s3:GetBucket*) name the read/write families on the resources above only.",
 			`/^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$/`),
 		s("AwsSolutions-IAM5", "Queries on a table's own secondary indexes need the index/* ARN of that table.",

@@ -9,13 +9,14 @@ import (
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
 // TableSpecs are the tables the repositories declare. Keys and indexes come
 // from the repositories' own specs, so the deployed tables always match the
 // code; a new repository adds its spec here.
-var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec}
+var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec, UsersSpec, release.Spec}
 
 // The campaign, burst and sitlcycle repositories create their tables inside
 // EnsureTable without exporting a spec; these mirror them (name, keys,
@@ -26,6 +27,9 @@ var (
 	CampaignsSpec = store.TableSpec{Name: campaign.CampaignsTable, PK: "pk"}
 	// BDMSpec is burst.Open's table (default name) with its pending index.
 	BDMSpec = store.TableSpec{Name: "bdm", PK: "pk", SK: "sk", Indexes: []store.IndexSpec{{Name: "pending", PK: "pending", SK: "sk"}}}
+	// UsersSpec is auth.Spec (users and the token secret): infra does not
+	// import shared/auth, whose bcrypt is not in this module's go.sum.
+	UsersSpec = store.TableSpec{Name: "users", PK: "pk", SK: "sk"}
 	// SitlSpec is sitlcycle.New's table (default name).
 	SitlSpec = store.TableSpec{Name: "sitl", PK: "pk", SK: "sk"}
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test of the API over loopback: MMS file_info for one product-month in
-# a 1,000,000-record catalog (wrk, 2 threads) and the download of a 1 GiB
+# a 1,000,000-record catalog (wrk, 1 thread: it shares the 2 cores with the
+# server) and the download of a 1 GiB
 # file (curl to /dev/null), with the server's peak resident memory.
 # Usage: scripts/bench/api-load.sh [DATA_DIR]   (built on first run, ~1.3 GB)
 # Needs wrk (apt-get install wrk) and curl.
@@ -21,8 +22,14 @@ base="http://127.0.0.1:$port"
 q="$base/mms/sdc/public/files/api/v1/file_info/science?sc_id=mms2&instrument_id=fgm&data_rate_mode=srvy&data_level=l2&start_date=2020-06-01&end_date=2020-06-30"
 echo "answer: $(curl -s "$q" | head -c 200)…"
 echo "files in the answer: $(curl -s "$q" | grep -o '"file_name"' | wc -l)"
-wrk -t2 -c32 -d5s "$q" >/dev/null # warm up
-wrk -t2 -c32 -d20s --latency "$q"
+wrk -t1 -c32 -d5s "$q" >/dev/null # warm up
+cpu() { awk '{print $14 + $15}' /proc/$pid/stat; } # server user+system CPU, in ticks
+c0=$(cpu)
+wrk -t1 -c32 -d20s --latency "$q" | tee "$data.wrk"
+c1=$(cpu)
+# The server's own CPU time per request tells its cost apart from what the
+# load tool and other processes on the machine take.
+echo "server CPU per request: $(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/requests in/ {printf "%.0f µs", t / hz / $1 * 1e6}' "$data.wrk")"
 # RssFile is the mmapped catalog (bbolt) the OS may drop; RssAnon is the heap.
 echo "before the downloads: $(grep -E 'RssAnon|RssFile' /proc/$pid/status | tr -s ' \t\n' ' ')"
 big="$base/api/v1/files/mms1_fgm_brst_l2_20200601000000_v1.0.0.cdf/download"

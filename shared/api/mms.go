@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,6 +160,10 @@ func (s *Server) find(r *http.Request, typ string, q mmsRequest, public bool) ([
 		if err != nil {
 			return nil, err
 		}
+		if out == nil && len(recs) > 0 {
+			out = recs // one filter, the common case: no copy
+			continue
+		}
 		out = append(out, recs...)
 	}
 	return s.filterVisible(team, out), nil
@@ -223,21 +228,77 @@ func infoOf(r catalog.Record) fileInfo {
 	return fi
 }
 
-// writeFileInfo writes the compact one-line {"files":[...]} IDL parses naively.
+// writeFileInfo writes the compact one-line {"files":[...]} IDL parses
+// naively. It appends by hand, field by field in fileInfo's order, the
+// bytes json.Marshal would give (TestFileInfoEncoding holds it to that):
+// this is the web services' hottest answer, and reflection was a seventh
+// of its cost.
 func writeFileInfo(w http.ResponseWriter, recs []catalog.Record) {
-	var buf bytes.Buffer
-	buf.WriteString(`{"files":[`)
+	buf := make([]byte, 0, 16+len(recs)*160)
+	buf = append(buf, `{"files":[`...)
 	for i, r := range recs {
 		if i > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		b, _ := json.Marshal(infoOf(r))
-		buf.Write(b)
+		buf = appendFileInfo(buf, r)
 	}
-	buf.WriteString(`]}`)
+	buf = append(buf, `]}`...)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
-	w.Write(buf.Bytes())
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	w.Write(buf)
+}
+
+// appendFileInfo appends the JSON of infoOf(r).
+func appendFileInfo(buf []byte, r catalog.Record) []byte {
+	buf = append(buf, `{"file_name":`...)
+	buf = appendJSONString(buf, r.Name)
+	buf = append(buf, `,"file_size":`...)
+	buf = strconv.AppendInt(buf, r.Size, 10)
+	if r.Kind == catalog.KindAncillary {
+		buf = append(buf, `,"start_date":"`...)
+		buf = appendTimetag(buf, r.Start)
+		buf = append(buf, `","end_date":"`...)
+		buf = appendTimetag(buf, r.End)
+	} else {
+		buf = append(buf, `,"timetag":"`...)
+		buf = appendTimetag(buf, r.Start)
+	}
+	buf = append(buf, `","modified_date":"`...)
+	buf = appendTimetag(buf, r.Ingested)
+	return append(buf, `"}`...)
+}
+
+// appendTimetag appends timeutil.FormatTimetag(t) digit by digit, which
+// is several times cheaper than interpreting the layout.
+func appendTimetag(buf []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(buf, timeutil.LayoutTimetag)
+	}
+	hour, minute, sec := t.Clock()
+	two := func(buf []byte, n int) []byte { return append(buf, byte('0'+n/10), byte('0'+n%10)) }
+	buf = two(two(buf, year/100), year%100)
+	buf = two(append(buf, '-'), int(month))
+	buf = two(append(buf, '-'), day)
+	buf = two(append(buf, 'T'), hour)
+	buf = two(append(buf, ':'), minute)
+	return two(append(buf, ':'), sec)
+}
+
+// appendJSONString appends s as a JSON string the way encoding/json does:
+// printable ASCII other than the characters it escapes goes as is, and
+// anything else through json.Marshal itself.
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 // newestFirst orders records by time tag, then version, descending.

@@ -58,6 +58,8 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/team/files/{name}/download", Perm: auth.PermTeam, Summary: "one file's bytes for the team pages (the browser sends its login under /team/)", h: s.downloadByName},
 		{Method: "GET", Path: "/team/jobs", Perm: auth.PermTeam, Summary: "processing jobs page", Params: []string{"status"}, h: s.jobsPage},
 		{Method: "GET", Path: "/team/quarantine", Perm: auth.PermTeam, Summary: "quarantine page", h: s.quarantinePage},
+		{Method: "GET", Path: "/team/campaigns", Perm: auth.PermTeam, Summary: "reprocessing campaigns page: status, request, estimate, counts, duration", h: s.campaignsPage},
+		{Method: "GET", Path: "/team/campaigns/{id}", Perm: auth.PermTeam, Summary: "one reprocessing campaign's page: request, estimate, outcome, new versions", h: s.campaignPage},
 	}
 	for _, prefix := range []string{"", "/team"} {
 		perm, who := auth.PermPublic, " (released data)"

@@ -29,6 +29,11 @@ type Workflows struct {
 	StartCampaign func(ctx context.Context, req campaign.Request) (executionID string, plan *campaign.Plan, err error)
 	// DescribeCampaign returns a campaign's execution by name or ARN.
 	DescribeCampaign func(ctx context.Context, id string) (asl.Execution, error)
+	// ListCampaigns returns the executions of the reprocessing state
+	// machine (running ones and dry runs have no stored summary).
+	ListCampaigns func(ctx context.Context) ([]asl.Execution, error)
+	// Campaigns is the campaigns table: a summary per finished campaign.
+	Campaigns *campaign.Store
 	// SITL is the SITL cycle service.
 	SITL *sitlcycle.Service
 	// Segments lists the burst segments of the BDM (the LaTiS dataset).

@@ -50,8 +50,10 @@ func newWorkflowFixture(t *testing.T) *workflowFixture {
 			DescribeCampaign: func(ctx context.Context, id string) (asl.Execution, error) {
 				return wf.Describe(ctx, wf.CampaignExecutionID(id))
 			},
-			SITL:     wf.SITL,
-			Segments: func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
+			ListCampaigns: wf.ListCampaigns,
+			Campaigns:     campaign.NewStore(f.l.Tables),
+			SITL:          wf.SITL,
+			Segments:      func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
 		}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -94,6 +96,75 @@ func TestReprocessThroughHTTP(t *testing.T) {
 	}
 	if a = f.do(t, call{path: "/api/v1/reprocess/campaign-nope", user: "scientist"}); a.status != 404 {
 		t.Errorf("unknown campaign: %d %s", a.status, a.body)
+	}
+}
+
+func TestCampaignPages(t *testing.T) {
+	f := newWorkflowFixture(t)
+	if a := f.do(t, call{path: "/team/campaigns", user: "scientist"}); a.status != 200 || !strings.Contains(a.body, "No campaigns yet") {
+		t.Fatalf("empty list: %d %s", a.status, a.body)
+	}
+	start := func(body string) string {
+		t.Helper()
+		a := f.do(t, call{method: "POST", path: "/api/v1/reprocess", user: "operator", body: body})
+		var got struct {
+			ExecutionID string `json:"execution_id"`
+			CampaignID  string `json:"campaign_id"`
+		}
+		if err := json.Unmarshal([]byte(a.body), &got); err != nil || a.status != 202 {
+			t.Fatalf("start: %d %s", a.status, a.body)
+		}
+		if _, err := f.wf.Engine.Wait(context.Background(), got.ExecutionID); err != nil {
+			t.Fatal(err)
+		}
+		return got.CampaignID
+	}
+	dryID := start(`{"instruments": ["fgm"], "levels": ["l2"], "spacecraft": ["mms1"], "start": "2015-10-16", "end": "2015-10-17",
+		"dry_run": true, "reason": "new attitude files"}`)
+	f.clk.Advance(time.Minute)
+	// A real campaign over days without data plans nothing and stores its summary.
+	realID := start(`{"instruments": ["fpi"], "spacecraft": ["mms2"], "start": "2016-01-01", "end": "2016-01-02", "reason": "calibration v2"}`)
+	if _, err := campaign.NewStore(f.l.Tables).Get(context.Background(), realID); err != nil {
+		t.Fatalf("summary of %s not stored: %v", realID, err)
+	}
+
+	a := f.do(t, call{path: "/team/campaigns", user: "scientist"})
+	if a.status != 200 {
+		t.Fatalf("list: %d %s", a.status, a.body)
+	}
+	for _, want := range []string{"/team/campaigns/" + dryID, "/team/campaigns/" + realID, "(dry run)", "new attitude files",
+		"calibration v2", "fgm (l2) · mms1 · 2015-10-16 … 2015-10-17", "fpi (all levels) · mms2", `href="/team/campaigns" class="on">Campaigns`} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("list lacks %q", want)
+		}
+	}
+	if strings.Index(a.body, "/team/campaigns/"+realID) > strings.Index(a.body, "/team/campaigns/"+dryID) {
+		t.Errorf("list is not newest first")
+	}
+	for _, c := range []struct {
+		id   string
+		want []string
+	}{
+		{dryID, []string{"dry run", "Estimate", "Step Functions", "AWS public on-demand prices"}},
+		{realID, []string{"SUCCEEDED", "New versions (0)", "calibration v2", "/api/v1/reprocess/" + realID}},
+	} {
+		a := f.do(t, call{path: "/team/campaigns/" + c.id, user: "scientist"})
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", c.id, a.status, a.body)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(a.body, w) {
+				t.Errorf("page of %s lacks %q", c.id, w)
+			}
+		}
+	}
+	for path, want := range map[string]int{"/team/campaigns/nope": 404, "/team/campaigns/a%20b": 400} {
+		if a := f.do(t, call{path: path, user: "scientist"}); a.status != want {
+			t.Errorf("%s: %d, want %d", path, a.status, want)
+		}
+	}
+	if a := f.do(t, call{path: "/team/campaigns"}); a.status != 401 {
+		t.Errorf("anonymous: %d", a.status)
 	}
 }
 

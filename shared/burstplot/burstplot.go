@@ -138,7 +138,6 @@ func panel(title string, layers []series, days []string, bottom bool) (*plot.Plo
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = vg.Points(10)
 	p.Y.Label.Text = "buffers"
-	p.Y.Min = 0
 	p.Legend.Top = true
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	grid := plotter.NewGrid()
@@ -162,9 +161,14 @@ func panel(title string, layers []series, days []string, bottom bool) (*plot.Plo
 		p.Add(bc)
 		p.Legend.Add(l.label, bc)
 	}
-	if len(layers) == 0 {
+	// Bars start at 0; an empty panel still shows a 0..1 axis, and room
+	// is kept above the highest bar.
+	p.Y.Min = min(p.Y.Min, 0)
+	if p.Y.Max <= 0 {
 		p.Y.Max = 1
 	}
+	p.Y.Max *= 1.08
+	p.Y.Tick.Marker = countTicks{}
 	p.X.Min, p.X.Max = -0.5, float64(len(days)+legendDays)-0.5
 	p.X.Tick.Marker = dayTicks{days: days, labels: bottom}
 	return p, nil
@@ -186,4 +190,18 @@ func (t dayTicks) Ticks(lo, hi float64) []plot.Tick {
 		out = append(out, tk)
 	}
 	return out
+}
+
+// countTicks are gonum's default ticks labelled as plain numbers (buffer
+// counts: 2500, not 2500.00).
+type countTicks struct{}
+
+func (countTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+		}
+	}
+	return ts
 }

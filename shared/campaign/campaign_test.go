@@ -309,6 +309,17 @@ func TestCampaignRunsAndIsIdempotent(t *testing.T) {
 	if ex.Status != asl.StatusSucceeded || again.Jobs != 0 || again.NewJobs != 0 || h.jobCount() != jobs {
 		t.Fatalf("re-run: %s %+v, jobs %d -> %d", ex.Status, again, jobs, h.jobCount())
 	}
+	// Both campaigns are listed, the later one first.
+	h.clock.Advance(time.Minute)
+	later := again
+	later.CampaignID, later.Finished = "later", h.clock.Now()
+	if err := NewStore(h.svc.Tables).Put(h.ctx, &later); err != nil {
+		t.Fatal(err)
+	}
+	all, err := NewStore(h.svc.Tables).List(h.ctx)
+	if err != nil || len(all) != 3 || all[0].CampaignID != "later" {
+		t.Fatalf("list: %d %v", len(all), err)
+	}
 }
 
 func TestToleratedFailures(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/mission"
@@ -60,13 +62,28 @@ func (s *Service) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 	for _, n := range nodes {
 		p.Nodes = append(p.Nodes, n.ID)
 	}
+	// Spacecraft are independent: plan them side by side (the planner only
+	// reads), then list their items in the request's spacecraft order.
+	perSC := make([][]*Item, len(scs))
+	errs := make([]error, len(scs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, sc := range scs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			perSC[i], errs[i] = s.planSpacecraft(ctx, nodes, sc, from, to)
+		}()
+	}
+	wg.Wait()
 	var items []*Item
-	for _, sc := range scs {
-		scItems, err := s.planSpacecraft(ctx, nodes, sc, from, to)
-		if err != nil {
-			return nil, fmt.Errorf("plan %s: %w", sc, err)
+	for i, sc := range scs {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("plan %s: %w", sc, errs[i])
 		}
-		items = append(items, scItems...)
+		items = append(items, perSC[i]...)
 	}
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
@@ -109,8 +126,12 @@ func (s *Service) planSpacecraft(ctx context.Context, nodes []*mission.ProductNo
 				upstream[t] = true
 			}
 		}
+		have := make(map[time.Time]bool, len(starts))
+		for _, t := range starts {
+			have[t] = true
+		}
 		for t := range upstream {
-			if !containsTime(starts, t) {
+			if !have[t] {
 				starts = append(starts, t)
 			}
 		}
@@ -170,13 +191,4 @@ func (s *Service) planSpacecraft(ctx context.Context, nodes []*mission.ProductNo
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Tag < out[j].Tag })
 	return out, nil
-}
-
-func containsTime(ts []time.Time, t time.Time) bool {
-	for _, x := range ts {
-		if x.Equal(t) {
-			return true
-		}
-	}
-	return false
 }

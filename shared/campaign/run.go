@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/magpie-sdc/magpie/shared/events"
@@ -288,4 +289,33 @@ func (c *Store) Get(ctx context.Context, id string) (*Summary, error) {
 		return nil, fmt.Errorf("campaigns: decode %s: %w", id, err)
 	}
 	return &sum, nil
+}
+
+// List returns every stored summary, the most recently finished first. The
+// table holds one item per campaign (a few a week), so a scan is enough.
+func (c *Store) List(ctx context.Context) ([]*Summary, error) {
+	if err := c.EnsureTable(ctx); err != nil {
+		return nil, err
+	}
+	var out []*Summary
+	cursor := ""
+	for {
+		page, err := c.db.Scan(ctx, CampaignsTable, cursor, 0)
+		if err != nil {
+			return nil, fmt.Errorf("campaigns: list: %w", err)
+		}
+		for _, it := range page.Items {
+			var sum Summary
+			if err := json.Unmarshal([]byte(it.String("doc")), &sum); err != nil {
+				return nil, fmt.Errorf("campaigns: decode %s: %w", it.String("pk"), err)
+			}
+			out = append(out, &sum)
+		}
+		if page.Cursor == "" {
+			break
+		}
+		cursor = page.Cursor
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Finished.After(out[j].Finished) })
+	return out, nil
 }

@@ -230,6 +230,10 @@ func (c *Catalog) Query(ctx context.Context, f Filter) ([]Record, error) {
 		if err != nil {
 			return nil, err
 		}
+		if out == nil && len(recs) > 0 {
+			out = recs // the common case of one product: no copy
+			continue
+		}
 		out = append(out, recs...)
 	}
 	return out, nil
@@ -244,7 +248,7 @@ func (c *Catalog) productKeys(ctx context.Context, f Filter) ([]string, error) {
 		r := Record{Kind: KindScience, SC: f.SC[0], Instrument: f.Instrument[0], Rate: f.Rate[0], Level: f.Level[0], Descriptor: f.Descriptor[0]}
 		return []string{r.ProductKey()}, nil
 	}
-	products, err := c.Products(ctx)
+	products, err := c.cachedProducts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -275,10 +279,21 @@ type ProductEntry struct {
 
 // Products lists every product with at least one cataloged file.
 func (c *Catalog) Products(ctx context.Context) ([]ProductEntry, error) {
+	ps, err := c.cachedProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(ps), nil
+}
+
+// cachedProducts returns the cached product registry, reading it again when
+// stale. The slice is shared and never modified (a refresh replaces it), so
+// callers in this package read it without copying and must not change it.
+func (c *Catalog) cachedProducts(ctx context.Context) ([]ProductEntry, error) {
 	now := c.clock.Now()
 	c.mu.Lock()
 	if c.products != nil && now.Sub(c.productsAt) < productsTTL {
-		out := slices.Clone(c.products)
+		out := c.products
 		c.mu.Unlock()
 		return out, nil
 	}
@@ -288,7 +303,7 @@ func (c *Catalog) Products(ctx context.Context) ([]ProductEntry, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	c.products, c.productsAt = slices.Clone(out), now
+	c.products, c.productsAt = out, now
 	c.mu.Unlock()
 	return out, nil
 }
@@ -324,7 +339,31 @@ func (c *Catalog) queryProduct(ctx context.Context, pk string, f Filter) ([]Reco
 			q.SKTo = "T#" + f.To.UTC().Format("20060102150405") + "#~"
 		}
 	}
-	var recs []Record
+	// A month of daily files fits the first allocation.
+	recs := make([]Record, 0, 32)
+	if v, ok := c.db.(store.QueryVisitor); ok {
+		// The hot path of the web services: records are read in place,
+		// without building an Item per record.
+		add := func(a store.Attrs) error {
+			r, err := fromItem(a)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, r)
+			return nil
+		}
+		for {
+			cursor, err := v.QueryVisit(ctx, TableName, q, add)
+			if err != nil {
+				return nil, fmt.Errorf("catalog: query %s: %w", pk, err)
+			}
+			if cursor == "" {
+				break
+			}
+			q.Cursor = cursor
+		}
+		return selectVersions(recs, f), nil
+	}
 	for {
 		page, err := c.db.Query(ctx, TableName, q)
 		if err != nil {
@@ -384,13 +423,13 @@ func selectVersions(recs []Record, f Filter) []Record {
 		}
 		keep = append(keep, r)
 	}
-	if f.AllVersions || f.Version != "" {
+	if f.AllVersions || f.Version != "" || startsIncrease(keep) {
 		return keep
 	}
 	// Newest version per group. Index order puts versions of one time tag
 	// next to each other, but extensions interleave, so group by key.
-	best := map[string]int{}
-	var order []string
+	best := make(map[groupID]int, len(keep))
+	order := make([]groupID, 0, len(keep))
 	for i, r := range keep {
 		g := r.groupKey()
 		j, ok := best[g]
@@ -408,6 +447,19 @@ func selectVersions(recs []Record, f Filter) []Record {
 		out = append(out, keep[best[g]])
 	}
 	return out
+}
+
+// startsIncrease reports whether the time tags strictly increase (to the
+// second, as groups compare them): then no two records share a group, which
+// is the usual answer of one product's index (one version per time tag), and
+// grouping can be skipped.
+func startsIncrease(recs []Record) bool {
+	for i := 1; i < len(recs); i++ {
+		if recs[i].Start.Unix() <= recs[i-1].Start.Unix() {
+			return false
+		}
+	}
+	return true
 }
 
 // Change is one page of the change feed.
@@ -557,19 +609,39 @@ func toItem(r Record) store.Item {
 	return it
 }
 
-func fromItem(it store.Item) (Record, error) {
-	r := Record{
-		Name: it.String("name"), Kind: it.String("kind"), SC: it.String("sc"), Instrument: it.String("instrument"),
-		Rate: it.String("rate"), Level: it.String("level"), Descriptor: it.String("descriptor"), Product: it.String("product"),
-		Ext: it.String("ext"), TimeDigits: int(it.Int("time_digits")), Version: it.String("version"), Size: it.Int("size"),
-		SHA256: it.String("sha256"), ArchiveKey: it.String("archive_key"), StorageClass: it.String("storage_class"),
-		Status: it.String("status"), Released: it.Bool("released"), ReleaseID: it.String("release_id"), Revision: it.Int("revision"),
-	}
+// fromItem reads the attributes in name order, which lets a store's view
+// of its sorted encoding find each one without searching.
+func fromItem(it store.Attrs) (Record, error) {
+	var r Record
+	r.ArchiveKey = it.String("archive_key")
+	r.Descriptor = it.String("descriptor")
+	end := it.String("end")
+	r.Ext = it.String("ext")
+	ingested := it.String("ingested")
+	r.Instrument = it.String("instrument")
+	r.Kind = it.String("kind")
+	r.Level = it.String("level")
+	r.Name = it.String("name")
+	r.Product = it.String("product")
+	r.Rate = it.String("rate")
+	r.ReleaseID = it.String("release_id")
+	r.Released = it.Bool("released")
+	r.Revision = it.Int("revision")
+	r.SC = it.String("sc")
+	r.SHA256 = it.String("sha256")
+	r.Size = it.Int("size")
+	start := it.String("start")
+	r.Status = it.String("status")
+	r.StorageClass = it.String("storage_class")
+	r.TimeDigits = int(it.Int("time_digits"))
+	r.Version = it.String("version")
 	var err error
-	parse := func(attr string, layout string) time.Time {
-		s := it.String(attr)
+	parse := func(attr, s, layout string) time.Time {
 		if s == "" || err != nil {
 			return time.Time{}
+		}
+		if t, ok := parseUTC(s); ok {
+			return t
 		}
 		t, perr := time.Parse(layout, s)
 		if perr != nil {
@@ -577,9 +649,9 @@ func fromItem(it store.Item) (Record, error) {
 		}
 		return t
 	}
-	r.Start = parse("start", time.RFC3339)
-	r.End = parse("end", time.RFC3339)
-	r.Ingested = parse("ingested", time.RFC3339Nano)
+	r.Start = parse("start", start, time.RFC3339)
+	r.End = parse("end", end, time.RFC3339)
+	r.Ingested = parse("ingested", ingested, time.RFC3339Nano)
 	if r.Name == "" && err == nil {
 		err = errors.New("catalog: item without a file name")
 	}

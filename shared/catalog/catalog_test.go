@@ -298,3 +298,39 @@ func TestProductRegistryCacheSeesOwnNewProducts(t *testing.T) {
 		t.Fatalf("after a new product: %v", names(got))
 	}
 }
+
+// plainStore hides the local store's QueryVisitor, so queries take the
+// Item-building path every adapter supports.
+type plainStore struct{ store.TableStore }
+
+// Both read paths give the same records for the same filters.
+func TestQueryWithAndWithoutVisitor(t *testing.T) {
+	ctx := context.Background()
+	c := newCatalog(t)
+	for i, n := range []string{
+		"mms1_fgm_srvy_l2_20151016_v4.18.0.cdf", "mms1_fgm_srvy_l2_20151016_v4.19.0.cdf",
+		"mms1_fgm_srvy_l2_20151017_v4.18.0.cdf", "mms1_fgm_brst_l2_20151016123000_v4.18.0.cdf",
+		"mms2_fgm_srvy_l2_20151016_v4.18.0.cdf", "mms1_fpi_fast_l2_des-moms_20151016000000_v3.3.0.cdf",
+	} {
+		add(t, c, n, t0.Add(time.Duration(i)*1500*time.Millisecond))
+	}
+	plain := New(plainStore{c.db})
+	for _, f := range []Filter{
+		{SC: []string{"mms1"}, Instrument: []string{"fgm"}, Rate: []string{"srvy"}, Level: []string{"l2"}, Descriptor: []string{""}},
+		{SC: []string{"mms1"}, Instrument: []string{"fgm"}, From: day("2015-10-16"), To: day("2015-10-16")},
+		{Instrument: []string{"fgm", "fpi"}, AllVersions: true},
+		{SC: []string{"mms1"}, Version: "4.18.0"},
+	} {
+		got, err := c.Query(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := plain.Query(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) || len(got) == 0 {
+			t.Errorf("filter %+v:\nvisitor %+v\nitems   %+v", f, got, want)
+		}
+	}
+}

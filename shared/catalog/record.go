@@ -109,10 +109,18 @@ func (r Record) timeKey() string {
 	}
 }
 
-// groupKey identifies the records among which only the newest version is
-// current: same product, same time tag (and end date), same extension.
-func (r Record) groupKey() string {
-	return r.ProductKey() + "|" + r.Start.UTC().Format(time.RFC3339) + "|" + r.End.UTC().Format(time.RFC3339) + "|" + r.Ext
+// groupID identifies the records among which only the newest version is
+// current: same product, same time tag (and end date) to the second, same
+// extension. A comparable struct rather than a joined string, so grouping
+// allocates nothing per record.
+type groupID struct {
+	kind, sc, instrument, rate, level, descriptor, product, ext string
+	start, end                                                  int64 // Unix seconds
+}
+
+func (r Record) groupKey() groupID {
+	return groupID{kind: r.Kind, sc: r.SC, instrument: r.Instrument, rate: r.Rate, level: r.Level,
+		descriptor: r.Descriptor, product: r.Product, ext: r.Ext, start: r.Start.Unix(), end: r.End.Unix()}
 }
 
 // newer reports whether a is a newer version than b of the same group.

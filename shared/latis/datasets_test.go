@@ -2,6 +2,7 @@ package latis
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -186,6 +187,39 @@ func TestRegions(t *testing.T) {
 	} {
 		if got := fmt.Sprint(Regions(c.tais, 10)); got != c.want && !(c.want == "[]" && got == "[]") {
 			t.Errorf("%v: %s, want %s", c.tais, got, c.want)
+		}
+	}
+}
+
+// BenchmarkMetadataCSV writes a day of one spacecraft's buffers (8,640
+// rows) filtered to an hour and projected.
+func BenchmarkMetadataCSV(b *testing.B) {
+	rows := make([]MetadataRow, 8640)
+	for i := range rows {
+		rows[i] = MetadataRow{TAI: 1823644840 + int64(i)*10, SegmentID: int64(i / 60), CDQ: i % 256, MDQ: (i * 7) % 256}
+	}
+	q := "TAITIMESTAMP,CDQ&TAITIMESTAMP>=1823680840&TAITIMESTAMP<1823684440"
+	for b.Loop() {
+		if err := MetadataCSV(io.Discard, rows, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEventsCSV writes a year of daily events (2,000 rows), all of
+// them, sorted.
+func BenchmarkEventsCSV(b *testing.B) {
+	d0 := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	var evs []Event
+	for d := range 365 {
+		for k, typ := range []string{EventOrbit, EventPerigee, EventApogee, EventSITLWindow, EventScienceROI} {
+			at := d0.AddDate(0, 0, d).Add(time.Duration(k) * time.Hour)
+			evs = append(evs, Event{Start: at, End: at.Add(12 * time.Hour), Type: typ, SC: "mms1", ID: EventID(typ, "mms1", at), StartOrbit: d + 1, EndOrbit: d + 1})
+		}
+	}
+	for b.Loop() {
+		if err := EventsCSV(io.Discard, evs, ""); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -42,6 +42,7 @@ type tableFilter struct {
 	pos   int
 	op    string
 	value string
+	num   float64   // parsed value of a numeric column
 	when  time.Time // parsed value of a time column
 }
 
@@ -90,7 +91,7 @@ func (t Table) parse(query string) (proj []int, fs []tableFilter, err error) {
 		col := t.Columns[p]
 		switch {
 		case t.Numeric[col]:
-			if _, err := strconv.ParseFloat(f.value, 64); err != nil {
+			if f.num, err = strconv.ParseFloat(f.value, 64); err != nil {
 				return nil, nil, fmt.Errorf("latis query: %s needs a number, got %q", col, f.value)
 			}
 		case t.Times[col]:
@@ -141,7 +142,9 @@ func (t Table) match(row []string, fs []tableFilter) bool {
 		var ok bool
 		switch {
 		case t.Numeric[col]:
-			ok = compare(row[pos], op, f.value, true)
+			// An empty or unparsable cell matches nothing.
+			v, err := strconv.ParseFloat(row[pos], 64)
+			ok = err == nil && cmpOp(cmpFloat(v, f.num), op)
 		case t.Times[col]:
 			v, err := parseTime(row[pos])
 			ok = err == nil && cmpOp(v.Compare(f.when), op)
@@ -153,6 +156,16 @@ func (t Table) match(row []string, fs []tableFilter) bool {
 		}
 	}
 	return true
+}
+
+func cmpFloat(x, y float64) int {
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
 }
 
 func cmpOp(c int, op string) bool {
@@ -240,12 +253,22 @@ func (t Table) Write(w io.Writer, rows [][]string, query string) error {
 			continue
 		}
 		for k, p := range proj {
-			out[k] = clean.Replace(row[p])
-			if p != len(t.Columns)-1 {
-				out[k] = strings.ReplaceAll(out[k], ",", ";")
+			v := row[p]
+			if strings.ContainsAny(v, "\r\n,") {
+				v = clean.Replace(v)
+				if p != len(t.Columns)-1 {
+					v = strings.ReplaceAll(v, ",", ";")
+				}
 			}
+			out[k] = v
 		}
-		bw.WriteString(strings.Join(out, ",") + "\n")
+		for k, v := range out {
+			if k > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString(v)
+		}
+		bw.WriteByte('\n')
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("latis: write: %w", err)

@@ -57,8 +57,9 @@ type ProductNode struct {
 	// Extensions of the output files; empty means [cdf]. A quick-look node
 	// writes [cdf, png].
 	Extensions []string `yaml:"extensions" json:"extensions"`
-	// Partition is "daily" (one job per UTC day, 8-digit time tag) or
-	// "segment" (one job per burst segment, the 14-digit tag of the input).
+	// Partition is "daily" (one job per UTC day, 8-digit time tag),
+	// "segment" (one job per burst segment, the 14-digit tag of the input)
+	// or "<N>h" with N dividing 24 (one job per N hours, 14-digit tags).
 	Partition string      `yaml:"partition" json:"partition"`
 	Inputs    []NodeInput `yaml:"inputs" json:"inputs"`
 	// Params are passed to the processor unchanged.

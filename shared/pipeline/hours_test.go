@@ -85,6 +85,13 @@ func TestHoursPartitionFanOutAndGather(t *testing.T) {
 	if v := s.versions("l1a"); len(v) != 12 {
 		t.Fatalf("%d l1a files, want 12", len(v))
 	}
+	// Reprocessing campaigns see the same slots.
+	for node, want := range map[string]int{"l1a": 12, "l1b": 12} {
+		starts, err := s.p.Planner.SlotStarts(s.ctx, s.p.Planner.Graph.Node(node), "mms1", day, day.AddDate(0, 0, 1))
+		if err != nil || len(starts) != want || !slices.ContainsFunc(starts, func(t time.Time) bool { return t.Equal(day.Add(22 * time.Hour)) }) {
+			t.Fatalf("%s slot starts %v %v, want %d", node, starts, err, want)
+		}
+	}
 	// L1B waits for its calibration.
 	if nr := s.jobs(StatusNotRun); len(nr) != 12 || countFunc(nr, func(j Job) bool { return j.Node == "l1b" }) != 12 {
 		t.Fatalf("%d NOTRUN jobs, want the 12 l1b", len(nr))
@@ -104,6 +111,11 @@ func TestHoursPartitionFanOutAndGather(t *testing.T) {
 	}
 	if nr := s.jobs(StatusNotRun); len(nr) != 0 {
 		t.Fatalf("NOTRUN jobs left: %+v", nr)
+	}
+
+	if starts, err := s.p.Planner.SlotStarts(s.ctx, s.p.Planner.Graph.Node("l2"), "mms1", day, day.AddDate(0, 0, 1)); err != nil ||
+		len(starts) != 1 || !starts[0].Equal(day) {
+		t.Fatalf("l2 slot starts %v %v, want the day", starts, err)
 	}
 
 	// A new calibration: twelve new L1B files, one new L2 with Y 2 once all

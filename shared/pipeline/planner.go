@@ -410,7 +410,7 @@ func ancillaryVersion(r catalog.Record) int {
 // whole history, which made planning a long campaign quadratic in its days
 // (there is a calibration file a day, and the newest is almost always recent).
 func (p *Planner) latest(ctx context.Context, part partition, in mission.NodeInput) ([]catalog.Record, error) {
-	for _, days := range [...]int{32, 512} {
+	for _, days := range [...]int{4, 64, 1024} {
 		best, err := p.latestSince(ctx, part, in, part.start.AddDate(0, 0, -days))
 		if err != nil || best != nil {
 			return best, err

@@ -214,6 +214,23 @@ func (w *Workflows) Describe(ctx context.Context, id string) (asl.Execution, err
 	return w.Engine.Describe(ctx, id)
 }
 
+// ListCampaigns returns the executions of the reprocessing state machine
+// (running and finished, dry runs included).
+func (w *Workflows) ListCampaigns(ctx context.Context) ([]asl.Execution, error) {
+	all, err := w.Engine.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: list campaigns: %w", err)
+	}
+	prefix := w.executionID(ReprocessMachine, "")
+	var out []asl.Execution
+	for _, ex := range all {
+		if strings.HasPrefix(ex.ID, prefix) {
+			out = append(out, ex)
+		}
+	}
+	return out, nil
+}
+
 // executionID is the ARN the engine gives an execution.
 func (w *Workflows) executionID(machine, name string) string {
 	return "arn:aws:states:" + localRegion + ":" + localAccount + ":execution:" + machine + ":" + name

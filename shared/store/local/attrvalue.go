@@ -239,7 +239,24 @@ var errCorrupt = errors.New("corrupt stored item")
 type decoder struct {
 	b   []byte
 	err error
+	// s, when set, is the whole input copied into one string: strings are
+	// cut from it rather than copied one by one, so decoding an item costs
+	// one allocation for all its names and strings instead of one each.
+	s string
 }
+
+// str reads a length-prefixed string.
+func (d *decoder) str() string {
+	r := d.raw()
+	if d.s == "" || len(r) == 0 {
+		return string(r)
+	}
+	end := len(d.s) - len(d.b)
+	return d.s[end-len(r) : end]
+}
+
+// pos is the offset in s of the next byte to read.
+func (d *decoder) pos() int { return len(d.s) - len(d.b) }
 
 func (d *decoder) fail() {
 	if d.err == nil {
@@ -249,6 +266,11 @@ func (d *decoder) fail() {
 }
 
 func (d *decoder) uvarint() uint64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 { // one byte: most lengths and counts
+		v := uint64(d.b[0])
+		d.b = d.b[1:]
+		return v
+	}
 	v, n := binary.Uvarint(d.b)
 	if n <= 0 {
 		d.fail()
@@ -300,11 +322,11 @@ func (d *decoder) header() int {
 
 // decodeItem turns a stored item back into Go values.
 func decodeItem(data []byte) (store.Item, error) {
-	d := decoder{b: data}
+	d := decoder{b: data, s: string(data)}
 	n := d.header()
 	item := make(store.Item, n)
 	for i := 0; i < n && d.err == nil; i++ {
-		name := string(d.raw())
+		name := d.str()
 		item[name] = d.value(1)
 	}
 	if d.err != nil {
@@ -326,9 +348,9 @@ func (d *decoder) value(depth int) any {
 	case tagFalse:
 		return false
 	case tagS:
-		return string(d.raw())
+		return d.str()
 	case tagN:
-		v, err := parseNumber(string(d.raw()))
+		v, err := parseNumber(d.str())
 		if err != nil {
 			d.fail()
 		}
@@ -338,7 +360,7 @@ func (d *decoder) value(depth int) any {
 	case tagSS:
 		ss := make([]string, d.count())
 		for i := range ss {
-			ss[i] = string(d.raw())
+			ss[i] = d.str()
 		}
 		return ss
 	case tagL:
@@ -351,7 +373,7 @@ func (d *decoder) value(depth int) any {
 		n := d.count()
 		m := make(map[string]any, n)
 		for i := 0; i < n && d.err == nil; i++ {
-			k := string(d.raw())
+			k := d.str()
 			m[k] = d.value(depth + 1)
 		}
 		return m
@@ -428,3 +450,114 @@ func parseNumber(n string) (any, error) {
 	}
 	return f, nil
 }
+
+// itemView reads single attributes of a stored item without decoding the
+// others (store.Attrs). reset copies the item into one string, so what the
+// accessors return outlives the transaction at the cost of one allocation
+// per item; the view itself is reused from item to item. Attributes are
+// kept as offsets into that string rather than as strings: the index is
+// rebuilt for every record of a query, and offsets cost the garbage
+// collector no write barriers.
+type itemView struct {
+	s     string
+	attrs []attrSpan // in stored (sorted by name) order
+	next  int        // where the previous lookup ended: names asked in order are found without a search
+}
+
+// attrSpan locates one attribute's name and encoded value in itemView.s.
+type attrSpan struct{ name, nameEnd, val, valEnd int32 }
+
+func (v *itemView) name(i int) string { a := v.attrs[i]; return v.s[a.name:a.nameEnd] }
+
+func (v *itemView) reset(data []byte) error {
+	d := decoder{b: data, s: string(data)}
+	n := d.header()
+	v.s, v.attrs, v.next = d.s, v.attrs[:0], 0
+	prev := ""
+	for i := 0; i < n && d.err == nil; i++ {
+		name := d.str()
+		start := d.pos()
+		// Scalars inline, the rest through skip: this loop runs for every
+		// attribute of every record a web-service query returns.
+		switch t := d.tag(); t {
+		case tagS, tagN, tagB:
+			if l := d.uvarint(); l <= uint64(len(d.b)) {
+				d.b = d.b[l:]
+			} else {
+				d.fail()
+			}
+		case tagTrue, tagFalse, tagNull:
+		default:
+			d.b = data[start:] // back to the tag
+			d.skip(1)
+		}
+		if i > 0 && name <= prev {
+			d.fail() // the encoder sorts names; lookups rely on it
+		}
+		prev = name
+		v.attrs = append(v.attrs, attrSpan{name: int32(start - len(name)), nameEnd: int32(start), val: int32(start), valEnd: int32(d.pos())})
+	}
+	return d.err
+}
+
+// raw returns the encoded value of an attribute, "" if it is missing.
+func (v *itemView) raw(name string) string {
+	i, n := v.next, len(v.attrs)
+	switch {
+	case i < n && v.name(i) == name:
+	case (i == 0 || v.name(i-1) < name) && (i == n || v.name(i) > name):
+		return "" // absent, and the next name in order is still at i
+	default:
+		var ok bool
+		if i, ok = slices.BinarySearchFunc(v.attrs, name, func(a attrSpan, name string) int {
+			return strings.Compare(v.s[a.name:a.nameEnd], name)
+		}); !ok {
+			v.next = i
+			return ""
+		}
+	}
+	v.next = i + 1
+	a := v.attrs[i]
+	return v.s[a.val:a.valEnd]
+}
+
+// payload returns the length-prefixed bytes after the tag of an S or N value.
+func payload(raw string) string {
+	var n uint64
+	for i := 1; i < len(raw) && i < 11; i++ {
+		c := raw[i]
+		n |= uint64(c&0x7f) << (7 * (i - 1))
+		if c < 0x80 {
+			if n > uint64(len(raw)-i-1) {
+				return ""
+			}
+			return raw[i+1 : i+1+int(n)]
+		}
+	}
+	return ""
+}
+
+func (v *itemView) String(name string) string {
+	if raw := v.raw(name); len(raw) > 0 && raw[0] == tagS {
+		return payload(raw)
+	}
+	return ""
+}
+
+// Int is store.Item.Int: integers, and other numbers truncated.
+func (v *itemView) Int(name string) int64 {
+	raw := v.raw(name)
+	if len(raw) == 0 || raw[0] != tagN {
+		return 0
+	}
+	p := payload(raw)
+	if !strings.ContainsAny(p, ".eE") {
+		if i, err := strconv.ParseInt(p, 10, 64); err == nil {
+			return i
+		}
+	}
+	f, _ := strconv.ParseFloat(p, 64)
+	return int64(f)
+}
+
+func (v *itemView) Bool(name string) bool { return v.raw(name) == string(tagTrue) }

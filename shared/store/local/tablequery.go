@@ -37,49 +37,82 @@ func skBound(what, s string) error {
 
 // Query reads one partition of the table or of an index in sort-key order.
 func (s *TableStore) Query(ctx context.Context, table string, q store.Query) (store.Page, error) {
+	var page store.Page
+	cursor, err := s.query(ctx, table, q, func(v []byte) error {
+		item, err := decodeItem(v)
+		if err != nil {
+			return err
+		}
+		page.Items = append(page.Items, item)
+		return nil
+	})
+	if err != nil {
+		return store.Page{}, err
+	}
+	page.Cursor = cursor
+	return page, nil
+}
+
+// QueryVisit is Query without building Items (store.QueryVisitor): each
+// item is read in place, within the read transaction, through a view that
+// costs one allocation per item.
+func (s *TableStore) QueryVisit(ctx context.Context, table string, q store.Query, fn func(store.Attrs) error) (string, error) {
+	var view itemView
+	return s.query(ctx, table, q, func(v []byte) error {
+		if err := view.reset(v); err != nil {
+			return err
+		}
+		return fn(&view)
+	})
+}
+
+// query calls fn with the stored form of each item of the query's page
+// (bbolt's memory: valid during the call only) and returns the cursor.
+func (s *TableStore) query(ctx context.Context, table string, q store.Query, fn func(v []byte) error) (string, error) {
 	if err := ctx.Err(); err != nil {
-		return store.Page{}, fmt.Errorf("query %s: %w", table, err)
+		return "", fmt.Errorf("query %s: %w", table, err)
 	}
 	d, err := s.table(table)
 	if err != nil {
-		return store.Page{}, fmt.Errorf("query: %w", err)
+		return "", fmt.Errorf("query: %w", err)
 	}
 	r, err := d.queryRange(q)
 	if err != nil {
-		return store.Page{}, fmt.Errorf("query %s: %w", table, err)
+		return "", fmt.Errorf("query %s: %w", table, err)
 	}
-	var page store.Page
+	var cursor string
 	err = s.db.View(func(tx *bolt.Tx) error {
-		items := tx.Bucket(d.bucket)
+		// One cursor for the item lookups of an index query: Bucket.Get
+		// would allocate a new one per item.
+		items := tx.Bucket(d.bucket).Cursor()
 		n := 0
 		return r.walk(tx.Bucket(r.bucket).Cursor(), func(k, v []byte) error {
 			if q.Limit > 0 && n == q.Limit {
-				page.Cursor = encodeCursor(r.last) // the last returned entry, not the peeked one
+				cursor = encodeCursor(r.last) // the last returned entry, not the peeked one
 				return errStop
 			}
 			if r.index {
-				pk, sk, err := splitIndexKey(k[len(r.prefix):])
+				ik, err := indexedItemKey(k[len(r.prefix):])
 				if err != nil {
 					return err
 				}
-				if v = items.Get(itemKey(pk, sk)); v == nil {
+				var got []byte
+				if got, v = items.Seek(ik); !bytes.Equal(got, ik) || v == nil {
 					return fmt.Errorf("index %s: entry %q without its item", q.Index, k)
 				}
 			}
-			item, err := decodeItem(v)
-			if err != nil {
+			if err := fn(v); err != nil {
 				return err
 			}
-			page.Items = append(page.Items, item)
 			r.last = append(r.last[:0], k...)
 			n++
 			return nil
 		})
 	})
 	if err != nil && err != errStop {
-		return store.Page{}, fmt.Errorf("query %s: %w", table, err)
+		return "", fmt.Errorf("query %s: %w", table, err)
 	}
-	return page, nil
+	return cursor, nil
 }
 
 // keyRange is a validated query: entries of bucket with keys in
@@ -182,13 +215,15 @@ func (r *keyRange) walk(c *bolt.Cursor, fn func(k, v []byte) error) error {
 	return nil
 }
 
-// splitIndexKey parses "isk 0x00 pk 0x00 sk", an index key after its partition.
-func splitIndexKey(rest []byte) (pk, sk string, err error) {
-	parts := bytes.SplitN(rest, []byte{0}, 3)
-	if len(parts) != 3 {
-		return "", "", fmt.Errorf("malformed index entry %q", rest)
+// indexedItemKey returns the item key "pk 0x00 sk" an index entry points
+// to, from "isk 0x00 pk 0x00 sk" (the index key after its partition), as a
+// sub-slice of it.
+func indexedItemKey(rest []byte) ([]byte, error) {
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 || bytes.IndexByte(rest[i+1:], 0) < 0 {
+		return nil, fmt.Errorf("malformed index entry %q", rest)
 	}
-	return string(parts[1]), string(parts[2]), nil
+	return rest[i+1:], nil
 }
 
 // Scan pages through the whole table in key order (partition, then sort key).
