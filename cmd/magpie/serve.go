@@ -33,6 +33,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	sweep := fs.Duration("sweep-every", time.Minute, "re-list the dropbox this often to catch missed file events (0: never)")
 	workers := fs.Int("workers", 8, "files indexed at once")
 	sitlDeadline := fs.Duration("sitl-deadline", runtime.DefaultSITLDeadline, "how long the SITL may submit after a SITL cycle starts (then ABS applies)")
+	contacts := fs.Bool("contacts", true, "simulate the profile's ground-station contacts (simulation.contacts): each downlinks the burst playlist in FOM order")
 	nightlyAt := fs.String("nightly-at", "02:00", "UTC time of day of the nightly sweep (re-plan NOTRUN, retry FAILED jobs); \"off\" disables it")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -99,6 +100,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 			Campaigns:     campaign.NewStore(sdc.Tables),
 			SITL:          wf.SITL,
 			Segments:      func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
+			Contacts:      wf.Contacts.List,
 		}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 
@@ -116,7 +118,7 @@ func serveCommand(args []string, stdout, stderr io.Writer) int {
 	subscribed := make(chan struct{})
 	go func() {
 		schedErr <- sdc.RunSchedules(ctx, runtime.ScheduleConfig{NightlyAt: nightly, SweepEvery: *sweep, Workflows: wf,
-			SITLDeadline: *sitlDeadline, Subscribed: func() { close(subscribed) }})
+			SITLDeadline: *sitlDeadline, Contacts: *contacts, Subscribed: func() { close(subscribed) }})
 	}()
 	select {
 	case <-subscribed:

@@ -22,6 +22,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/runtime"
+	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
@@ -58,7 +59,8 @@ func newCycleFixture(t *testing.T, startCycle bool) *cycleFixture {
 	wf := f.wf
 	h := New(Backend{Profile: f.l.Profile, Catalog: f.l.Catalog, Dropbox: f.l.Dropbox, Archive: f.l.Archive, Clock: f.clk,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Ingest: f.l.Ingest, MaxUpload: 1 << 20, Passwords: f.users, Release: f.rel,
-		Workflows: Workflows{SITL: wf.SITL, Segments: func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) }}})
+		Workflows: Workflows{SITL: wf.SITL, Segments: func(ctx context.Context) ([]*burst.Segment, error) { return wf.BDM.Segments(ctx) },
+			Contacts: wf.Contacts.List}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	g := *f.fixture
@@ -312,6 +314,14 @@ func TestEventsDataset(t *testing.T) {
 		t.Fatalf("upload: %d %s", a.status, a.body)
 	}
 	c := f.applied(t)
+	// A held contact that sends the 30-buffer segment, then a missed one.
+	ctx := context.Background()
+	held := time.Date(2015, 10, 16, 12, 0, 0, 0, time.UTC)
+	for _, ct := range []simulate.Contact{{Start: held, End: held.Add(time.Hour)}, {Start: held.Add(6 * time.Hour), End: held.Add(7 * time.Hour), Missed: true}} {
+		if _, ran, err := f.wf.RunContact(ctx, ct, 100); err != nil || !ran {
+			t.Fatalf("contact %s: ran=%v %v", ct.Start, ran, err)
+		}
+	}
 	team := "/mms/sdc/sitl/latis/dap/mms_events_view.csv"
 	public := "/mms/sdc/public/service/latis/mms_events_view.csv"
 	a := f.do(t, call{path: team, user: "scientist"})
@@ -333,6 +343,8 @@ func TestEventsDataset(t *testing.T) {
 		"2015-10-16 10:00:04,2015-10-16 11:00:04,science_roi,mms,burst metadata,region of interest; 360 buffers,,1,1,,science_roi-mms-20151016T100004",
 		"2015-10-16 10:00:04,2015-10-16 11:00:04,sitl_window,mms,SITL,SITL window " + c.ID,
 		"2015-10-17 02:00:00,2015-10-17 14:00:00,orbit,mms3,DEFEPH,orbit 3,,3,3,,orbit-mms3-20151017T020000",
+		"2015-10-16 12:00:00,2015-10-16 13:00:00,dsn_contact,mms,ground station,contact: 120 buffers downlinked (mms1 30; mms2 30; mms3 30; mms4 30),,1,1,held,dsn_contact-mms-20151016T120000",
+		"2015-10-16 18:00:00,2015-10-16 19:00:00,dsn_contact,mms,ground station,MISSED contact: nothing downlinked,,2,2,missed,dsn_contact-mms-20151016T180000",
 	}
 	for _, w := range want {
 		found := false

@@ -229,6 +229,12 @@ func (s *Server) latisEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evs = append(evs, windows...)
+	contacts, err := s.contactEvents(ctx, orbitOf)
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	evs = append(evs, contacts...)
 	var buf bytes.Buffer
 	if err := latis.EventsCSV(&buf, evs, q); err != nil {
 		writeError(w, http.StatusBadRequest, "bad-query", err.Error())
@@ -268,6 +274,35 @@ func (s *Server) orbitEvents(ctx context.Context, team bool) ([]latis.Event, err
 		}
 	}
 	return nil, nil
+}
+
+// contactEvents lists the ground-station contacts: held ones with the
+// buffers each observatory sent, missed ones flagged MISSED.
+func (s *Server) contactEvents(ctx context.Context, orbitOf func(time.Time) int) ([]latis.Event, error) {
+	if s.b.Workflows.Contacts == nil {
+		return nil, nil
+	}
+	cs, err := s.b.Workflows.Contacts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("events: contacts: %w", err)
+	}
+	out := make([]latis.Event, 0, len(cs))
+	for _, c := range cs {
+		desc, tag := "MISSED contact: nothing downlinked", "missed"
+		if !c.Missed {
+			parts := make([]string, 0, len(s.b.Profile.Spacecraft))
+			total := 0
+			for _, sc := range s.b.Profile.Spacecraft {
+				parts = append(parts, fmt.Sprintf("%s %d", sc, c.Sent[sc]))
+				total += c.Sent[sc]
+			}
+			desc, tag = fmt.Sprintf("contact: %d buffers downlinked (%s)", total, strings.Join(parts, ", ")), "held"
+		}
+		out = append(out, latis.Event{Start: c.Start, End: c.End, Type: latis.EventDSNContact, SC: s.b.Profile.ID,
+			Source: "ground station", Description: desc, StartOrbit: orbitOf(c.Start), EndOrbit: orbitOf(c.End), Tag: tag,
+			ID: latis.EventID(latis.EventDSNContact, s.b.Profile.ID, c.Start)})
+	}
+	return out, nil
 }
 
 // sitlWindows lists the SITL cycles' windows.

@@ -16,6 +16,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/latis"
+	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 )
@@ -38,6 +39,9 @@ type Workflows struct {
 	SITL *sitlcycle.Service
 	// Segments lists the burst segments of the BDM (the LaTiS dataset).
 	Segments func(ctx context.Context) ([]*burst.Segment, error)
+	// Contacts lists the ground-station contacts (the events dataset's
+	// dsn_contact rows), held and missed.
+	Contacts func(ctx context.Context) ([]simulate.Contact, error)
 }
 
 // maxSelectionBytes bounds a submission body: a few thousand rows.

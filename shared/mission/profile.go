@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -259,6 +260,52 @@ type Simulation struct {
 	Instruments           []SimInstrument `yaml:"instruments" json:"instruments"`
 	Ancillary             []string        `yaml:"ancillary" json:"ancillary"`
 	BurstMetadata         SimProduct      `yaml:"burst_metadata" json:"burst_metadata"`
+	// Contacts is the simulated ground-station schedule that downlinks the
+	// burst playlist (zero: no contacts are simulated).
+	Contacts Contacts `yaml:"contacts" json:"contacts"`
+}
+
+// Contacts is a simulated ground-station contact schedule: one contact
+// every EveryHours (aligned on the Unix epoch), lasting DurationMinutes,
+// each downlinking up to BuffersPerContact buffers per observatory; a
+// seeded, deterministic MissedFraction of them is missed (no downlink).
+type Contacts struct {
+	EveryHours        float64 `yaml:"every_hours" json:"every_hours"`
+	DurationMinutes   float64 `yaml:"duration_minutes" json:"duration_minutes"`
+	BuffersPerContact int     `yaml:"buffers_per_contact" json:"buffers_per_contact"`
+	MissedFraction    float64 `yaml:"missed_fraction" json:"missed_fraction"`
+	Seed              int64   `yaml:"seed" json:"seed"`
+}
+
+// Enabled says whether the profile simulates contacts.
+func (c Contacts) Enabled() bool { return c.Every() > 0 }
+
+// Every is the period of the contacts.
+func (c Contacts) Every() time.Duration { return time.Duration(c.EveryHours * float64(time.Hour)) }
+
+// Duration is how long one contact lasts.
+func (c Contacts) Duration() time.Duration {
+	return time.Duration(c.DurationMinutes * float64(time.Minute))
+}
+
+func (c Contacts) validate() []error {
+	if c == (Contacts{}) {
+		return nil
+	}
+	var errs []error
+	if c.EveryHours <= 0 || c.Every() < time.Minute {
+		errs = append(errs, fmt.Errorf("simulation: contacts: every_hours must be at least one minute"))
+	}
+	if c.DurationMinutes <= 0 || c.Duration() >= c.Every() {
+		errs = append(errs, fmt.Errorf("simulation: contacts: duration_minutes must be positive and shorter than every_hours"))
+	}
+	if c.BuffersPerContact < 0 {
+		errs = append(errs, fmt.Errorf("simulation: contacts: buffers_per_contact is negative"))
+	}
+	if !(c.MissedFraction >= 0 && c.MissedFraction <= 1) {
+		errs = append(errs, fmt.Errorf("simulation: contacts: missed_fraction must be between 0 and 1"))
+	}
+	return errs
 }
 
 // SimInstrument is one simulated instrument's telemetry.

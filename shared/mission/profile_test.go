@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mustDefault(t *testing.T) *Profile {
@@ -157,6 +158,10 @@ func TestLoadRejectsBadProfiles(t *testing.T) {
 		"archive warmer later":  "archive: {lifecycle: [{levels: [l0], transitions: [{days: 30, class: GLACIER}, {days: 60, class: GLACIER_IR}]}]}\n",
 		"archive days fall":     "archive: {lifecycle: [{levels: [l0], transitions: [{days: 60, class: GLACIER_IR}, {days: 30, class: GLACIER}]}]}\n",
 		"archive level twice":   "archive: {lifecycle: [{levels: [l0], transitions: [{days: 1, class: GLACIER}]}, {levels: [l0], transitions: [{days: 2, class: GLACIER}]}]}\n",
+		"contacts no period":    "simulation: {contacts: {duration_minutes: 30, buffers_per_contact: 10}}\n",
+		"contacts too long":     "simulation: {contacts: {every_hours: 1, duration_minutes: 60, buffers_per_contact: 10}}\n",
+		"contacts missed > 1":   "simulation: {contacts: {every_hours: 8, duration_minutes: 60, buffers_per_contact: 10, missed_fraction: 1.5}}\n",
+		"contacts neg buffers":  "simulation: {contacts: {every_hours: 8, duration_minutes: 60, buffers_per_contact: -1}}\n",
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -168,6 +173,18 @@ func TestLoadRejectsBadProfiles(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+func TestBuiltinContacts(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Simulation.Contacts
+	if !c.Enabled() || c.Every() != 8*time.Hour || c.Duration() != time.Hour || c.BuffersPerContact <= 0 ||
+		c.MissedFraction <= 0 || c.MissedFraction >= 1 {
+		t.Errorf("built-in contacts = %+v", c)
 	}
 }
 

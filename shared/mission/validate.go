@@ -115,6 +115,7 @@ func (p *Profile) Validate() error {
 			bad("simulation: unknown ancillary product %q", a)
 		}
 	}
+	errs = append(errs, p.Simulation.Contacts.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -40,14 +40,18 @@ type ScheduleConfig struct {
 	// SITLDeadline is how long after the cycle starts the SITL may submit
 	// (default 2 h).
 	SITLDeadline time.Duration
+	// Contacts, with Workflows, holds the profile's simulated
+	// ground-station contacts (simulation.contacts) on the clock: each held
+	// contact downlinks the BDM's playlist in FOM order.
+	Contacts bool
 	// Subscribed, if set, is called once the SITL trigger listens on the
 	// bus: start indexing after it, or the first files' events are missed.
 	Subscribed func()
 }
 
 // RunSchedules runs the schedules until ctx ends: the nightly sweep, the
-// periodic dropbox sweep and the SITL trigger (a FileIndexed subscription
-// on the bus). Errors of one run are logged; the schedules go on.
+// periodic dropbox sweep, the SITL trigger (a FileIndexed subscription
+// on the bus) and the simulated ground contacts. Errors of one run are logged; the schedules go on.
 func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 	if cfg.NightlyAt == 0 {
 		cfg.NightlyAt = DefaultNightlyAt
@@ -57,6 +61,11 @@ func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 	}
 	if cfg.SITLDeadline <= 0 {
 		cfg.SITLDeadline = DefaultSITLDeadline
+	}
+	contacts := cfg.Contacts && cfg.Workflows != nil
+	if contacts && !l.Profile.Simulation.Contacts.Enabled() {
+		l.Log.Info("no ground contacts: the profile has no simulation.contacts")
+		contacts = false
 	}
 	var p *pipeline.Pipeline
 	if cfg.NightlyAt > 0 {
@@ -89,6 +98,13 @@ func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 				}
 				l.Log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
 			})
+		}()
+	}
+	if contacts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.runContacts(ctx, cfg.Workflows)
 		}()
 	}
 	if cfg.SweepEvery > 0 {

@@ -48,6 +48,8 @@ type Workflows struct {
 	Campaigns *campaign.Service
 	SITL      *sitlcycle.Service
 	BDM       *burst.BDM
+	// Contacts records the simulated ground-station contacts.
+	Contacts *ContactLog
 
 	l         *Local
 	reprocess *asl.Definition
@@ -70,6 +72,9 @@ func (l *Local) StartWorkflows(ctx context.Context, cfg WorkflowsConfig) (*Workf
 	w.Campaigns = camp
 	w.BDM, err = burst.Open(ctx, l.Tables, burst.Config{Burst: l.Profile.Burst, Spacecraft: l.Profile.Spacecraft, Clock: l.Clock})
 	if err != nil {
+		return nil, fmt.Errorf("runtime: workflows: %w", err)
+	}
+	if w.Contacts, err = OpenContactLog(ctx, l.Tables); err != nil {
 		return nil, fmt.Errorf("runtime: workflows: %w", err)
 	}
 	// The SITL service reaches the engine through a closure: the engine is
