@@ -165,17 +165,7 @@ func (s *Server) latisEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad-query", err.Error())
 		return
 	}
-	// The public prefix shows the public view even to a signed-in member.
-	team := strings.HasPrefix(r.URL.Path, "/mms/sdc/sitl/")
-	evs, err := s.orbitEvents(ctx, team)
-	if err != nil {
-		s.internal(w, err)
-		return
-	}
-	orbits := slices.Clone(evs)
-	orbitOf := func(t time.Time) int { return latis.OrbitAt(orbits, t) }
-
-	// Regions of interest, read only around the asked interval: a lower
+	// Regions of interest are read only around the asked interval: a lower
 	// bound on either time column bounds the ends, an upper bound the starts.
 	var from, to time.Time
 	for _, col := range []string{"start_time_utc", "end_time_utc"} {
@@ -187,6 +177,34 @@ func (s *Server) latisEvents(w http.ResponseWriter, r *http.Request) {
 			to = time.Unix(int64(hi), 0).UTC()
 		}
 	}
+	// The public prefix shows the public view even to a signed-in member.
+	team := strings.HasPrefix(r.URL.Path, "/mms/sdc/sitl/")
+	evs, err := s.missionEvents(ctx, team, from, to)
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := latis.EventsCSV(&buf, evs, q); err != nil {
+		writeError(w, http.StatusBadRequest, "bad-query", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+// missionEvents collects the events of the events view: orbits from the
+// definitive ephemeris (released only unless team), regions of interest
+// from the burst metadata of the files around [from, to] (zero:
+// unbounded; events outside may remain, callers filter), SITL windows and
+// ground-station contacts.
+func (s *Server) missionEvents(ctx context.Context, team bool, from, to time.Time) ([]latis.Event, error) {
+	evs, err := s.orbitEvents(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	orbits := slices.Clone(evs)
+	orbitOf := func(t time.Time) int { return latis.OrbitAt(orbits, t) }
 	if !from.IsZero() {
 		from = from.AddDate(0, 0, -1)
 	}
@@ -200,8 +218,7 @@ func (s *Server) latisEvents(w http.ResponseWriter, r *http.Request) {
 		per[i] = append(per[i], tai)
 		all = append(all, tai)
 	}); err != nil {
-		s.internal(w, err)
-		return
+		return nil, err
 	}
 	bufSec := int64(s.b.Profile.Burst.BufferSeconds)
 	region := func(typ, who string, span [2]int64) {
@@ -225,23 +242,14 @@ func (s *Server) latisEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	windows, err := s.sitlWindows(ctx, orbitOf)
 	if err != nil {
-		s.internal(w, err)
-		return
+		return nil, err
 	}
 	evs = append(evs, windows...)
 	contacts, err := s.contactEvents(ctx, orbitOf)
 	if err != nil {
-		s.internal(w, err)
-		return
+		return nil, err
 	}
-	evs = append(evs, contacts...)
-	var buf bytes.Buffer
-	if err := latis.EventsCSV(&buf, evs, q); err != nil {
-		writeError(w, http.StatusBadRequest, "bad-query", err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Write(buf.Bytes())
+	return append(evs, contacts...), nil
 }
 
 // orbitEvents reads the definitive ephemeris (newest version of each day)

@@ -76,6 +76,8 @@ func (s *Server) routeTable() []route {
 			route{Method: "GET", Path: prefix + "/availability", Perm: perm, Summary: "coverage charts per instrument and spacecraft" + who,
 				Params: []string{"instrument_id", "sc_id", "start_date", "end_date"}, h: s.availabilityPage},
 			route{Method: "GET", Path: prefix + "/recent", Perm: perm, Summary: "most recently processed files page" + who, h: s.recentPage},
+			route{Method: "GET", Path: prefix + "/events", Perm: perm, Summary: "mission events of a date range: timeline and table" + who,
+				Params: []string{"start_date", "end_date"}, h: s.eventsPage},
 		)
 	}
 	rs = append(rs, []route{

@@ -111,6 +111,8 @@ func (s *Service) Plan(ctx context.Context, in PlanInput) (*Plan, error) {
 // upstream job of the plan will (re)make.
 func (s *Service) planSpacecraft(ctx context.Context, nodes []*mission.ProductNode, sc string, from, to time.Time) ([]*Item, error) {
 	planner, jobs := s.Pipeline.Planner, s.Pipeline.Jobs
+	// The plan reads each input product of the spacecraft once, not once a slot.
+	inputs := planner.NewInputIndex(from, to)
 	byTag := map[string]*Item{}
 	// dirty[node][start]: the plan will make new outputs of node there.
 	dirty := map[string]map[time.Time]bool{}
@@ -136,11 +138,12 @@ func (s *Service) planSpacecraft(ctx context.Context, nodes []*mission.ProductNo
 			}
 		}
 		for _, start := range starts {
-			preview, err := planner.Preview(ctx, n.ID, sc, start)
+			preview, err := inputs.Preview(ctx, n.ID, sc, start)
 			if err != nil {
 				return nil, err
 			}
-			slot, ok, err := jobs.GetSlot(ctx, n.ID, sc, preview.TimeTag())
+			tag := preview.TimeTag()
+			slot, ok, err := jobs.GetSlot(ctx, n.ID, sc, tag)
 			if err != nil {
 				return nil, err
 			}
@@ -177,9 +180,9 @@ func (s *Service) planSpacecraft(ctx context.Context, nodes []*mission.ProductNo
 			if pj.Reason != ReasonNotRun {
 				dirty[n.ID][start] = true
 			}
-			it := byTag[preview.TimeTag()]
+			it := byTag[tag]
 			if it == nil {
-				it = &Item{SC: sc, Tag: preview.TimeTag(), Start: start}
+				it = &Item{SC: sc, Tag: tag, Start: start}
 				byTag[it.Tag] = it
 			}
 			it.Jobs = append(it.Jobs, pj)

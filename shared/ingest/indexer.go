@@ -136,7 +136,7 @@ func (ix *Indexer) index(ctx context.Context, key string) (Outcome, error) {
 		return out, fmt.Errorf("ingest %s: %w", key, err)
 	}
 
-	archived, reject, err := ix.archive(ctx, key, info, rec.ArchiveKey)
+	archived, reject, err := ix.archive(ctx, key, info, rec)
 	if err != nil {
 		return out, err
 	}
@@ -156,6 +156,12 @@ func (ix *Indexer) index(ctx context.Context, key string) (Outcome, error) {
 	}
 	return ix.announce(ctx, out, key, added, ResultIndexed)
 }
+
+// Object tag keys the indexer writes on archive objects.
+const (
+	TagLevel = "level"
+	TagKind  = "kind"
+)
 
 type rejection struct{ code, reason string }
 
@@ -196,9 +202,11 @@ func (ix *Indexer) checkContent(ctx context.Context, key, name string, size int6
 }
 
 // archive copies the dropbox object into the archive, create-only, computing
-// its SHA-256 on the way. If the archive already holds the key (a retry
-// after a crash) the existing copy is accepted only when it is the same file.
-func (ix *Indexer) archive(ctx context.Context, key string, info store.ObjectInfo, archiveKey string) (store.ObjectInfo, *rejection, error) {
+// its SHA-256 on the way, tagged for the archive's lifecycle rules (see
+// archiveTags). If the archive already holds the key (a retry after a crash)
+// the existing copy is accepted only when it is the same file.
+func (ix *Indexer) archive(ctx context.Context, key string, info store.ObjectInfo, rec catalog.Record) (store.ObjectInfo, *rejection, error) {
+	archiveKey := rec.ArchiveKey
 	rc, _, err := ix.Dropbox.Get(ctx, key, nil)
 	if err != nil {
 		return store.ObjectInfo{}, nil, fmt.Errorf("ingest %s: open: %w", key, err)
@@ -208,6 +216,7 @@ func (ix *Indexer) archive(ctx context.Context, key string, info store.ObjectInf
 	archived, err := ix.Archive.Put(ctx, archiveKey, rc, store.PutOptions{
 		CreateOnly: true, SHA256: want, ContentType: contentType(key),
 		Metadata: map[string]string{"dropbox-key": key},
+		Tags:     archiveTags(rec),
 	})
 	switch {
 	case err == nil:
@@ -328,3 +337,14 @@ func (ix *Indexer) quarantine(ctx context.Context, out Outcome, info store.Objec
 
 // ReasonSuffix ends the key of a quarantine reason document.
 const ReasonSuffix = ".reason.json"
+
+// archiveTags are the object tags the archive's S3 lifecycle rules select
+// by (infra/sdc ArchiveLifecycle, from the profile's archive: section):
+// level=<data level> for science files, kind=ancillary|selection for the
+// rest, which have no level.
+func archiveTags(rec catalog.Record) map[string]string {
+	if rec.Kind == catalog.KindScience && rec.Level != "" {
+		return map[string]string{TagLevel: rec.Level}
+	}
+	return map[string]string{TagKind: rec.Kind}
+}

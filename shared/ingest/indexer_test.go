@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -453,5 +454,38 @@ func TestConcurrentHandlerFinishingFirstIsNotAFailure(t *testing.T) {
 	}
 	if n := f.events.count(events.FileIndexed); n != 1 {
 		t.Fatalf("FileIndexed %d times", n)
+	}
+}
+
+// TestArchiveObjectsAreTaggedForLifecycle: the archive's lifecycle rules
+// select by object tags, so every archived file must carry its level (or,
+// without one, its kind).
+func TestArchiveObjectsAreTaggedForLifecycle(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		want map[string]string
+	}{
+		{l2name, cdfBytes("field data"), map[string]string{TagLevel: "l2"}},
+		{"mms2_fpi_fast_l1b_des-dist_20151016_v1.0.0.cdf", cdfBytes("counts"), map[string]string{TagLevel: "l1b"}},
+		{"MMS1_DEFEPH_2015289_2015290.V00", []byte("DEFINITIVE EPHEMERIS\n"), map[string]string{TagKind: catalog.KindAncillary}},
+		{"abs_selections_2015-10-16-08-30-53.sav", []byte("SR\x00\x04selections"), map[string]string{TagKind: catalog.KindSelection}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.drop(t, tc.name, tc.body, nil)
+			out := f.index(t, tc.name)
+			if out.Result != ResultIndexed || out.Record == nil {
+				t.Fatalf("outcome %+v", out)
+			}
+			h, err := f.archive.Head(context.Background(), out.Record.ArchiveKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(h.Tags, tc.want) {
+				t.Errorf("archive object %s tagged %v, want %v", out.Record.ArchiveKey, h.Tags, tc.want)
+			}
+		})
 	}
 }

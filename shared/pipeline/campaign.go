@@ -126,5 +126,5 @@ func (p *Planner) Preview(ctx context.Context, nodeID, sc string, start time.Tim
 	if n == nil {
 		return Job{}, fmt.Errorf("preview: unknown node %q", nodeID)
 	}
-	return p.resolveJob(ctx, partition{node: n, sc: sc, start: start.UTC(), digits: partitionDigits(n)})
+	return p.resolveJob(ctx, p.Catalog.Query, partition{node: n, sc: sc, start: start.UTC(), digits: partitionDigits(n)})
 }

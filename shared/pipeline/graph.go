@@ -48,6 +48,9 @@ const (
 type Graph struct {
 	Profile *mission.Profile
 	Nodes   []*mission.ProductNode
+	// producers maps refKey of an output to the node making it (NewGraph
+	// fills it: planning looks producers up for every slot it resolves).
+	producers map[string]*mission.ProductNode
 }
 
 // NewGraph validates the profile's product graph against the profile and
@@ -173,6 +176,10 @@ func NewGraph(p *mission.Profile, builtins []string) (*Graph, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid product graph: %w", err)
 	}
+	g.producers = make(map[string]*mission.ProductNode, len(g.Nodes))
+	for _, n := range g.Nodes {
+		g.producers[refKey(n.Output)] = n
+	}
 	return g, nil
 }
 
@@ -218,6 +225,9 @@ func (g *Graph) producer(in mission.NodeInput) *mission.ProductNode {
 	if in.Ancillary != "" {
 		return nil
 	}
+	if g.producers != nil {
+		return g.producers[refKey(in.ProductRef)]
+	}
 	for _, n := range g.Nodes {
 		if refKey(n.Output) == refKey(in.ProductRef) {
 			return n
@@ -228,6 +238,12 @@ func (g *Graph) producer(in mission.NodeInput) *mission.ProductNode {
 
 // inputDigits is the time-tag length of an input's files in this graph.
 func (g *Graph) inputDigits(in mission.NodeInput) int {
+	if g.producers != nil {
+		if n := g.producers[refKey(in.ProductRef)]; n != nil && in.Ancillary == "" {
+			return partitionDigits(n)
+		}
+		return inputDigits(g.Profile, in, nil)
+	}
 	outDigits := map[string]int{}
 	for _, n := range g.Nodes {
 		outDigits[refKey(n.Output)] = partitionDigits(n)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
@@ -191,7 +190,7 @@ func (p *Planner) Replan(ctx context.Context, nodeID, sc string, start time.Time
 // required inputs are present, else NOTRUN with what is missing. An
 // identical job (same inputs, same processor) is never created twice.
 func (p *Planner) plan(ctx context.Context, part partition) (Job, bool, error) {
-	j, err := p.resolveJob(ctx, part)
+	j, err := p.resolveJob(ctx, p.Catalog.Query, part)
 	if err != nil {
 		return Job{}, false, err
 	}
@@ -208,7 +207,7 @@ func (p *Planner) plan(ctx context.Context, part partition) (Job, bool, error) {
 
 // resolveJob builds the job a slot would get now, with its id, without
 // recording anything.
-func (p *Planner) resolveJob(ctx context.Context, part partition) (Job, error) {
+func (p *Planner) resolveJob(ctx context.Context, query queryFunc, part partition) (Job, error) {
 	n := part.node
 	proc, ok := p.Registry[n.Processor]
 	if !ok {
@@ -218,7 +217,7 @@ func (p *Planner) resolveJob(ctx context.Context, part partition) (Job, error) {
 	j := Job{Node: n.ID, Processor: info.ID, SoftwareVersion: info.SoftwareVersion, FormatVersion: info.FormatVersion,
 		SC: part.sc, Start: part.start.UTC(), TimeDigits: part.digits, Created: p.Clock.Now().UTC()}
 	for _, in := range n.Inputs {
-		recs, err := p.resolve(ctx, part, in)
+		recs, err := p.resolve(ctx, query, part, in)
 		if err != nil {
 			return Job{}, fmt.Errorf("plan %s: input %s: %w", part.key(), in.Name, err)
 		}
@@ -259,33 +258,50 @@ func (p *Planner) updateSlot(ctx context.Context, part partition, j Job) error {
 }
 
 // jobID hashes what makes a job: node, processor identity, slot, and the
-// input files with their checksums (and what was missing).
+// input files with their checksums (and what was missing). The text hashed
+// must never change: recorded jobs are found again by their ids. (It is
+// built by appending rather than with fmt: a campaign plan computes it for
+// every slot.)
 func jobID(j Job) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "node=%s\nprocessor=%s\nsoftware=%s\nformat=%d\nsc=%s\ntag=%s\n",
-		j.Node, j.Processor, j.SoftwareVersion, j.FormatVersion, j.SC, j.TimeTag())
 	ins := make([]string, 0, len(j.Inputs))
 	for _, in := range j.Inputs {
 		ins = append(ins, "input="+in.Input+"|"+in.FileName+"|"+in.SHA256)
 	}
 	sort.Strings(ins)
+	b := make([]byte, 0, 256)
+	b = append(b, "node="...)
+	b = append(b, j.Node...)
+	b = append(b, "\nprocessor="...)
+	b = append(b, j.Processor...)
+	b = append(b, "\nsoftware="...)
+	b = append(b, j.SoftwareVersion...)
+	b = append(b, "\nformat="...)
+	b = strconv.AppendInt(b, int64(j.FormatVersion), 10)
+	b = append(b, "\nsc="...)
+	b = append(b, j.SC...)
+	b = append(b, "\ntag="...)
+	b = append(b, j.TimeTag()...)
+	b = append(b, '\n')
 	for _, s := range append(ins, j.Missing...) {
-		b.WriteString(s)
-		b.WriteByte('\n')
+		b = append(b, s...)
+		b = append(b, '\n')
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
 
+// queryFunc reads catalog records: Catalog.Query, or a plan's InputIndex.
+type queryFunc func(ctx context.Context, f catalog.Filter) ([]catalog.Record, error)
+
 // resolve finds the files of one input for a slot, newest versions only.
-func (p *Planner) resolve(ctx context.Context, part partition, in mission.NodeInput) ([]catalog.Record, error) {
+func (p *Planner) resolve(ctx context.Context, query queryFunc, part partition, in mission.NodeInput) ([]catalog.Record, error) {
 	switch in.Window {
 	case WindowSame:
-		return p.sameTag(ctx, part, in, part.start)
+		return p.sameTag(ctx, query, part, in, part.start)
 	case WindowAdjacent:
 		var out []catalog.Record
 		for _, d := range []int{-1, 0, 1} {
-			recs, err := p.sameTag(ctx, part, in, part.start.AddDate(0, 0, d))
+			recs, err := p.sameTag(ctx, query, part, in, part.start.AddDate(0, 0, d))
 			if err != nil {
 				return nil, err
 			}
@@ -296,24 +312,24 @@ func (p *Planner) resolve(ctx context.Context, part partition, in mission.NodeIn
 		}
 		return out, nil
 	case WindowCovering:
-		return p.covering(ctx, part, in)
+		return p.covering(ctx, query, part, in)
 	case WindowLatest:
-		return p.latest(ctx, part, in)
+		return p.latest(ctx, query, part, in)
 	}
 	return nil, fmt.Errorf("unknown window %q", in.Window)
 }
 
-func (p *Planner) sameTag(ctx context.Context, part partition, in mission.NodeInput, start time.Time) ([]catalog.Record, error) {
+func (p *Planner) sameTag(ctx context.Context, query queryFunc, part partition, in mission.NodeInput, start time.Time) ([]catalog.Record, error) {
 	digits := p.Graph.inputDigits(in)
 	if up := p.Graph.producer(in); up != nil && PartitionHours(up.Partition) > 0 && part.node.Partition == PartitionDaily {
-		return p.wholeDay(ctx, part, in, PartitionHours(up.Partition))
+		return p.wholeDay(ctx, query, part, in, PartitionHours(up.Partition))
 	}
 	if digits == 8 && PartitionHours(part.node.Partition) > 0 {
 		start = start.UTC().Truncate(24 * time.Hour) // the daily file holding the slot
 	}
 	f := sciFilter(in.ProductRef, part.sc)
 	f.From, f.To = start, start
-	recs, err := p.Catalog.Query(ctx, f)
+	recs, err := query(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -330,11 +346,11 @@ func (p *Planner) sameTag(ctx context.Context, part partition, in mission.NodeIn
 // daily job, or none (the input is missing) until every slot is there with
 // the same X.Y: a day being reprocessed waits for its last slot rather
 // than mixing calibrations or running once per arriving file.
-func (p *Planner) wholeDay(ctx context.Context, part partition, in mission.NodeInput, h int) ([]catalog.Record, error) {
+func (p *Planner) wholeDay(ctx context.Context, query queryFunc, part partition, in mission.NodeInput, h int) ([]catalog.Record, error) {
 	day := part.start.UTC().Truncate(24 * time.Hour)
 	f := sciFilter(in.ProductRef, part.sc)
 	f.From, f.To = day, day.Add(24*time.Hour-time.Second)
-	recs, err := p.Catalog.Query(ctx, f)
+	recs, err := query(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -373,8 +389,8 @@ func (p *Planner) wholeDay(ctx context.Context, part partition, in mission.NodeI
 
 // covering returns the newest ancillary file whose range covers the slot's
 // start: the latest start at or before it, then the highest version.
-func (p *Planner) covering(ctx context.Context, part partition, in mission.NodeInput) ([]catalog.Record, error) {
-	recs, err := p.Catalog.Query(ctx, catalog.Filter{Kind: catalog.KindAncillary, SC: []string{part.sc},
+func (p *Planner) covering(ctx context.Context, query queryFunc, part partition, in mission.NodeInput) ([]catalog.Record, error) {
+	recs, err := query(ctx, catalog.Filter{Kind: catalog.KindAncillary, SC: []string{part.sc},
 		Product: []string{in.Ancillary}, From: part.start.AddDate(0, 0, -7), To: part.start})
 	if err != nil {
 		return nil, err
@@ -409,22 +425,22 @@ func ancillaryVersion(r catalog.Record) int {
 // growing windows back from the start finds the same file as searching the
 // whole history, which made planning a long campaign quadratic in its days
 // (there is a calibration file a day, and the newest is almost always recent).
-func (p *Planner) latest(ctx context.Context, part partition, in mission.NodeInput) ([]catalog.Record, error) {
+func (p *Planner) latest(ctx context.Context, query queryFunc, part partition, in mission.NodeInput) ([]catalog.Record, error) {
 	for _, days := range [...]int{4, 64, 1024} {
-		best, err := p.latestSince(ctx, part, in, part.start.AddDate(0, 0, -days))
+		best, err := p.latestSince(ctx, query, part, in, part.start.AddDate(0, 0, -days))
 		if err != nil || best != nil {
 			return best, err
 		}
 	}
-	return p.latestSince(ctx, part, in, time.Time{})
+	return p.latestSince(ctx, query, part, in, time.Time{})
 }
 
 // latestSince is latest among the files tagged from since (zero: any time)
 // to the slot's start; nil when there is none.
-func (p *Planner) latestSince(ctx context.Context, part partition, in mission.NodeInput, since time.Time) ([]catalog.Record, error) {
+func (p *Planner) latestSince(ctx context.Context, query queryFunc, part partition, in mission.NodeInput, since time.Time) ([]catalog.Record, error) {
 	f := sciFilter(in.ProductRef, part.sc)
 	f.From, f.To = since, part.start
-	recs, err := p.Catalog.Query(ctx, f)
+	recs, err := query(ctx, f)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors every adapter returns (wrapped) so callers can test with errors.Is.
@@ -41,6 +45,11 @@ type ObjectInfo struct {
 	StorageClass string
 	ContentType  string
 	Metadata     map[string]string
+	// Tags are the object's tags (S3 object tagging). Unlike Metadata they
+	// are what S3 lifecycle rules select objects by (e.g. level=l1b moves
+	// level-1b files to a colder class). Head reports them; Get and List
+	// may leave them nil (on S3 they cost a request of their own).
+	Tags map[string]string
 }
 
 // PutOptions qualify a Put.
@@ -54,6 +63,53 @@ type PutOptions struct {
 	SHA256      string
 	ContentType string
 	Metadata    map[string]string
+	// Tags, when not nil, are the object's tags (see ObjectInfo.Tags and
+	// CheckTags). Copy keeps the source's tags when Tags is nil (S3's
+	// TaggingDirective COPY) and replaces them, even by none, otherwise.
+	Tags map[string]string
+}
+
+// Limits S3 puts on object tags.
+const (
+	MaxTags        = 10
+	MaxTagKeyLen   = 128 // Unicode characters
+	MaxTagValueLen = 256 // Unicode characters
+)
+
+// CheckTags reports, as ErrInvalid, tags S3 would refuse: more than MaxTags,
+// an empty or over-long key, an over-long value, the reserved "aws:" key
+// prefix, or a character outside letters, digits, spaces and + - = . _ : / @.
+// Every adapter applies it so a tag that works locally also works on S3.
+func CheckTags(tags map[string]string) error {
+	if len(tags) > MaxTags {
+		return fmt.Errorf("%d tags, at most %d allowed: %w", len(tags), MaxTags, ErrInvalid)
+	}
+	for k, v := range tags {
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > MaxTagKeyLen:
+			return fmt.Errorf("tag key %q: empty or longer than %d characters: %w", k, MaxTagKeyLen, ErrInvalid)
+		case utf8.RuneCountInString(v) > MaxTagValueLen:
+			return fmt.Errorf("tag %q: value longer than %d characters: %w", k, MaxTagValueLen, ErrInvalid)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			return fmt.Errorf("tag key %q: the aws: prefix is reserved: %w", k, ErrInvalid)
+		case !tagText(k) || !tagText(v):
+			return fmt.Errorf("tag %q=%q: characters other than letters, digits, spaces and + - = . _ : / @: %w", k, v, ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// tagText reports whether s holds only the characters S3 allows in tags.
+func tagText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && !strings.ContainsRune("+-=._:/@", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Range selects bytes [Start, End] inclusive, as an HTTP Range header does.

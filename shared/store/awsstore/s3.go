@@ -11,6 +11,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +104,7 @@ type putMeta struct {
 	contentType string
 	metadata    map[string]string // user metadata, keys lower-cased
 	sha256      string            // expected digest (hex), or ""
+	tags        map[string]string // nil: none on a put, the source's on a copy
 }
 
 func newPutMeta(opts store.PutOptions) (putMeta, error) {
@@ -131,6 +134,10 @@ func newPutMeta(opts store.PutOptions) (putMeta, error) {
 			return m, invalidf("metadata of %d bytes exceeds %d", total, maxMetadataLen)
 		}
 	}
+	if err := store.CheckTags(opts.Tags); err != nil {
+		return m, err
+	}
+	m.tags = maps.Clone(opts.Tags)
 	if opts.SHA256 != "" {
 		sum := strings.ToLower(opts.SHA256)
 		if b, err := hex.DecodeString(sum); err != nil || len(b) != sha256.Size {
@@ -168,7 +175,35 @@ func (m putMeta) info(key string, size int64, sum string, now time.Time) store.O
 	if ct == "" {
 		ct = "binary/octet-stream" // what S3 reports for objects stored without one
 	}
-	return store.ObjectInfo{Key: key, Size: size, ModTime: now, SHA256: sum, StorageClass: string(m.class), ContentType: ct, Metadata: maps.Clone(m.metadata)}
+	info := store.ObjectInfo{Key: key, Size: size, ModTime: now, SHA256: sum, StorageClass: string(m.class), ContentType: ct, Metadata: maps.Clone(m.metadata)}
+	if len(m.tags) > 0 {
+		info.Tags = maps.Clone(m.tags)
+	}
+	return info
+}
+
+// tagging is the x-amz-tagging header value: the tags as URL query
+// parameters, in key order, spaces as %20; nil when there are none.
+func (m putMeta) tagging() *string {
+	if len(m.tags) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(m.tags)) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(queryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(queryEscape(m.tags[k]))
+	}
+	return aws.String(b.String())
+}
+
+// queryEscape escapes s for a query string with spaces as %20: S3 reads the
+// tagging header that way, and a literal + is already escaped as %2B.
+func queryEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 // Put stores r under key. Bodies up to the multipart threshold are read into
@@ -203,6 +238,7 @@ func (s *ObjectStore) Put(ctx context.Context, key string, r io.Reader, opts sto
 		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(digest[:])),
 		Metadata:       meta.s3Metadata(sum),
 		StorageClass:   meta.class,
+		Tagging:        meta.tagging(),
 	}
 	if meta.contentType != "" {
 		in.ContentType = &meta.contentType
@@ -309,7 +345,8 @@ func objectInfo(key string, size int64, mod *time.Time, class types.StorageClass
 	return info
 }
 
-// Head describes key.
+// Head describes key, with its tags: HeadObject tells how many the object
+// has, and only a tagged object costs a GetObjectTagging as well.
 func (s *ObjectStore) Head(ctx context.Context, key string) (store.ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
 		return store.ObjectInfo{}, fmt.Errorf("head: %w", err)
@@ -324,7 +361,29 @@ func (s *ObjectStore) head(ctx context.Context, key string) (store.ObjectInfo, s
 	if err != nil {
 		return store.ObjectInfo{}, "", fmt.Errorf("head %s: %w", key, mapS3Err(err))
 	}
-	return objectInfo(key, aws.ToInt64(out.ContentLength), out.LastModified, out.StorageClass, out.ContentType, out.Metadata), aws.ToString(out.ETag), nil
+	info := objectInfo(key, aws.ToInt64(out.ContentLength), out.LastModified, out.StorageClass, out.ContentType, out.Metadata)
+	if aws.ToInt32(out.TagCount) > 0 {
+		if info.Tags, err = s.tags(ctx, key); err != nil {
+			return store.ObjectInfo{}, "", err
+		}
+	}
+	return info, aws.ToString(out.ETag), nil
+}
+
+// tags reads the tag set of key.
+func (s *ObjectStore) tags(ctx context.Context, key string) (map[string]string, error) {
+	out, err := s.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return nil, fmt.Errorf("head %s: tags: %w", key, mapS3Err(err))
+	}
+	if len(out.TagSet) == 0 {
+		return nil, nil
+	}
+	tags := make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
 }
 
 // List returns a page of keys under prefix in byte order. The continuation
@@ -362,8 +421,9 @@ func (s *ObjectStore) List(ctx context.Context, prefix, token string, limit int)
 // Copy copies srcKey to dstKey inside the bucket with CopyObject. As S3 does,
 // content type and user metadata come from the source unless opts sets
 // either (then both come from opts); the digest always follows the bytes;
-// the storage class is opts.StorageClass (default STANDARD). CreateOnly is
-// If-None-Match: * on CopyObject. Sources over 5 GiB are refused (they need
+// tags are the source's unless opts.Tags is not nil (TaggingDirective COPY
+// or REPLACE); the storage class is opts.StorageClass (default STANDARD).
+// CreateOnly is If-None-Match: * on CopyObject. Sources over 5 GiB are refused (they need
 // UploadPartCopy, which Magpie has had no use for).
 func (s *ObjectStore) Copy(ctx context.Context, srcKey, dstKey string, opts store.PutOptions) (store.ObjectInfo, error) {
 	if err := checkKey(srcKey); err != nil {
@@ -395,6 +455,9 @@ func (s *ObjectStore) Copy(ctx context.Context, srcKey, dstKey string, opts stor
 	}
 	if opts.ContentType == "" && opts.Metadata == nil {
 		meta.contentType, meta.metadata = src.ContentType, src.Metadata
+	}
+	if opts.Tags == nil {
+		meta.tags = src.Tags
 	}
 	info := meta.info(dstKey, src.Size, copyDigest(src, meta), s.clock.Now())
 	if out.CopyObjectResult != nil && out.CopyObjectResult.LastModified != nil {
@@ -444,6 +507,10 @@ func (s *ObjectStore) copyOnce(ctx context.Context, srcKey, dstKey string, opts 
 		MetadataDirective: types.MetadataDirectiveReplace,
 		Metadata:          meta.s3Metadata(copyDigest(src, meta)),
 		StorageClass:      meta.class,
+		TaggingDirective:  types.TaggingDirectiveCopy,
+	}
+	if opts.Tags != nil {
+		in.TaggingDirective, in.Tagging = types.TaggingDirectiveReplace, meta.tagging()
 	}
 	if meta.contentType != "" {
 		in.ContentType = &meta.contentType

@@ -45,6 +45,7 @@ func (s *ObjectStore) putMultipart(ctx context.Context, key string, body io.Read
 		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 		Metadata:          meta.s3Metadata(meta.sha256),
 		StorageClass:      meta.class,
+		Tagging:           meta.tagging(),
 	}
 	if meta.contentType != "" {
 		create.ContentType = &meta.contentType

@@ -77,12 +77,15 @@ func TestS3Multipart(t *testing.T) {
 	data := randomBytes(2*minPartSize+12345, 3)
 
 	t.Run("with digest", func(t *testing.T) {
-		info, err := s.Put(ctx, "big/with-sum", bytes.NewReader(data), store.PutOptions{SHA256: hexSum(data), CreateOnly: true, StorageClass: store.ClassGlacierIR, Metadata: map[string]string{"a": "b"}})
+		info, err := s.Put(ctx, "big/with-sum", bytes.NewReader(data), store.PutOptions{SHA256: hexSum(data), CreateOnly: true, StorageClass: store.ClassGlacierIR, Metadata: map[string]string{"a": "b"}, Tags: map[string]string{"level": "l1b"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if info.SHA256 != hexSum(data) || info.Size != int64(len(data)) {
 			t.Fatalf("Put info %+v", info)
+		}
+		if h, err := s.Head(ctx, "big/with-sum"); err != nil || h.Tags["level"] != "l1b" || len(h.Tags) != 1 {
+			t.Fatalf("Head of a tagged multipart object: tags %v, %v; want level=l1b", h.Tags, err)
 		}
 		rc, ginfo, err := s.Get(ctx, "big/with-sum", nil)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,8 @@ import (
 //
 //	root/a/b/c.cdf                   the bytes of key a/b/c.cdf
 //	root/.meta/a/b/c.cdf.<ino>.json  its metadata sidecar (content type,
-//	                                 storage class, SHA-256, user metadata)
+//	                                 storage class, SHA-256, user metadata,
+//	                                 tags)
 //	root/.tmp/                       files being written; never listed
 //
 // The sidecar name carries the inode number of the data file it describes.
@@ -79,6 +81,7 @@ type sidecar struct {
 	StorageClass string            `json:"storage_class,omitempty"`
 	ContentType  string            `json:"content_type,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
 }
 
 // checkKey accepts clean relative slash paths that stay inside the root.
@@ -132,8 +135,15 @@ func newSidecar(opts store.PutOptions) (sidecar, error) {
 		return side, fmt.Errorf("storage class %q: %w", opts.StorageClass, store.ErrInvalid)
 	}
 	md, err := normMetadata(opts.Metadata)
+	if err != nil {
+		return side, err
+	}
 	side.Metadata = md
-	return side, err
+	if err := store.CheckTags(opts.Tags); err != nil {
+		return side, err
+	}
+	side.Tags = maps.Clone(opts.Tags)
+	return side, nil
 }
 
 // normMetadata lower-cases keys, as S3 does with x-amz-meta-* headers.
@@ -355,6 +365,9 @@ func objectInfo(key string, fi os.FileInfo, side sidecar, found bool) store.Obje
 			info.Metadata[k] = v
 		}
 	}
+	if len(side.Tags) > 0 {
+		info.Tags = maps.Clone(side.Tags)
+	}
 	return info
 }
 
@@ -480,7 +493,8 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // Copy copies srcKey to dstKey. As S3 does by default, content type and user
 // metadata are copied unless opts sets either of them (then both are taken
-// from opts), and the storage class is opts.StorageClass (default STANDARD).
+// from opts), tags are copied unless opts.Tags is not nil, and the storage
+// class is opts.StorageClass (default STANDARD).
 func (s *ObjectStore) Copy(ctx context.Context, srcKey, dstKey string, opts store.PutOptions) (store.ObjectInfo, error) {
 	if err := checkKey(srcKey); err != nil {
 		return store.ObjectInfo{}, fmt.Errorf("copy: %w", err)
@@ -504,6 +518,9 @@ func (s *ObjectStore) Copy(ctx context.Context, srcKey, dstKey string, opts stor
 	if opts.ContentType == "" && opts.Metadata == nil {
 		side.ContentType = srcInfo.ContentType
 		side.Metadata = srcInfo.Metadata
+	}
+	if opts.Tags == nil {
+		side.Tags = srcInfo.Tags
 	}
 	info, err := s.put(ctx, dstKey, f, opts.CreateOnly, want, side)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -42,6 +43,7 @@ func ObjectStoreContract(t *testing.T, newStore func(t *testing.T) store.ObjectS
 		{"ListPagination", objListPages},
 		{"ListAll", objListAll},
 		{"Copy", objCopy},
+		{"Tags", objTags},
 		{"Delete", objDelete},
 	}
 	for _, tc := range tests {
@@ -513,6 +515,73 @@ func objCopy(t *testing.T, s store.ObjectStore) {
 	}
 	if got, _ := read(t, s, "taken", nil); !bytes.Equal(got, data) {
 		t.Fatalf("copy over an object left %q", got)
+	}
+}
+
+// objTags: tags (what S3 lifecycle rules select by) survive a put and a
+// copy, are replaced by an overwrite, and are checked against S3's rules.
+func objTags(t *testing.T, s store.ObjectStore) {
+	ctx := context.Background()
+	head := func(key string) map[string]string {
+		t.Helper()
+		h, err := s.Head(ctx, key)
+		if err != nil {
+			t.Fatalf("Head(%q): %v", key, err)
+		}
+		return h.Tags
+	}
+	sameTags := func(what string, got, want map[string]string) {
+		t.Helper()
+		if len(got) != len(want) || (len(want) > 0 && !reflect.DeepEqual(got, want)) {
+			t.Errorf("%s: tags %v, want %v", what, got, want)
+		}
+	}
+	tags := map[string]string{"level": "l1b", "kind": "science", "note": "a b+c/d=e:f@g.h_i-j"}
+	data := []byte("tagged bytes")
+	info := put(t, s, "arch/tagged.cdf", data, store.PutOptions{CreateOnly: true, Tags: tags})
+	sameTags("Put", info.Tags, tags)
+	sameTags("Head after Put", head("arch/tagged.cdf"), tags)
+
+	info, err := s.Copy(ctx, "arch/tagged.cdf", "arch/copy.cdf", store.PutOptions{})
+	if err != nil {
+		t.Fatalf("Copy: %v", err)
+	}
+	sameTags("Copy", info.Tags, tags)
+	sameTags("Head of a copy", head("arch/copy.cdf"), tags)
+
+	repl := map[string]string{"superseded": "true"}
+	info, err = s.Copy(ctx, "arch/tagged.cdf", "arch/retagged.cdf", store.PutOptions{Tags: repl})
+	if err != nil {
+		t.Fatalf("Copy with tags: %v", err)
+	}
+	sameTags("Copy with tags", info.Tags, repl)
+	sameTags("Head of a copy with tags", head("arch/retagged.cdf"), repl)
+	if _, err := s.Copy(ctx, "arch/tagged.cdf", "arch/untagged.cdf", store.PutOptions{Tags: map[string]string{}}); err != nil {
+		t.Fatalf("Copy with no tags: %v", err)
+	}
+	sameTags("Head of a copy with empty tags", head("arch/untagged.cdf"), nil)
+
+	put(t, s, "arch/tagged.cdf", data, store.PutOptions{})
+	sameTags("Head after an untagged overwrite", head("arch/tagged.cdf"), nil)
+
+	many := map[string]string{}
+	for i := range store.MaxTags + 1 {
+		many[fmt.Sprintf("k%d", i)] = "v"
+	}
+	for name, bad := range map[string]map[string]string{
+		"too many":    many,
+		"empty key":   {"": "v"},
+		"aws: prefix": {"aws:level": "l1b"},
+		"ampersand":   {"level": "l1b&x"},
+		"long key":    {strings.Repeat("k", store.MaxTagKeyLen+1): "v"},
+		"long value":  {"k": strings.Repeat("v", store.MaxTagValueLen+1)},
+		"not UTF-8":   {"k": "\xff"},
+		"question":    {"k?": "v"},
+	} {
+		_, err := s.Put(ctx, "arch/bad-tags", bytes.NewReader(data), store.PutOptions{Tags: bad})
+		wantErr(t, "Put with tags "+name, err, store.ErrInvalid)
+		_, err = s.Head(ctx, "arch/bad-tags")
+		wantErr(t, "Head after a refused put with tags "+name, err, store.ErrNotFound)
 	}
 }
 
