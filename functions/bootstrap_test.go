@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/registry"
 	"github.com/magpie-sdc/magpie/shared/lambdarapi"
 	"github.com/magpie-sdc/magpie/shared/naming"
+	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
@@ -39,6 +41,7 @@ var runtimeTests = map[string]func(t *testing.T, bootstrap string){
 	"indexer":   testIndexer,
 	"reprocess": testReprocess,
 	"sitl":      testSitl,
+	"sweeper":   testSweeper,
 }
 
 func TestEveryFunctionIsWired(t *testing.T) {
@@ -441,6 +444,105 @@ func testSitl(t *testing.T, bin string) {
 	})
 }
 
+func testSweeper(t *testing.T, bin string) {
+	for _, missing := range []string{"DROPBOX_BUCKET", "ARCHIVE_BUCKET", "EVENT_BUS"} {
+		t.Run("init error without "+missing, func(t *testing.T) {
+			env := map[string]string{"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b", "AWS_REGION": awstest.Region}
+			delete(env, missing)
+			initError(t, bin, env, missing)
+		})
+	}
+
+	t.Run("AWS denies", func(t *testing.T) {
+		deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`<Error><Code>AccessDenied</Code><Message>denied by the test</Message></Error>`))
+		}))
+		defer deny.Close()
+		p := start(t, bin, map[string]string{"DROPBOX_BUCKET": "magpie-dropbox", "ARCHIVE_BUCKET": "magpie-archive",
+			"EVENT_BUS": "magpie", "AWS_REGION": awstest.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+			"AWS_ENDPOINT_URL": deny.URL})
+		r := p.invoke(t, sampleEvent(t, "eventbridge-schedule.json"))
+		if r.Error == nil || r.Error.Type == "" || !strings.Contains(r.Error.Message, "dropbox") || r.Response != nil {
+			t.Errorf("sweep denied: %+v, want a function error about the dropbox", r)
+		}
+		// A scheduled event without the rule's constant input.
+		r = p.invoke(t, sampleEvent(t, "eventbridge-schedule.json", `"task": "dropbox-sweep"`, `"task": ""`))
+		if r.Error == nil || !strings.Contains(r.Error.Message, "task") {
+			t.Errorf("no task: %+v", r)
+		}
+		p.alive(t)
+	})
+
+	t.Run("emulators", func(t *testing.T) {
+		moto := awstest.Endpoint(t, awstest.MotoEnv)
+		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
+		ctx := context.Background()
+		cfg := awstest.Config(t, moto)
+		s3c := awsstore.NewS3Client(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+		dropbox, archive, bus := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-bus-")
+		prefix := awstest.Name("magpie-rt-") + "-"
+		for _, b := range []string{dropbox, archive} {
+			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
+			t.Fatal(err)
+		}
+		cat := catalog.New(awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix))
+		if err := cat.EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A file whose event was missed, and a reject the sweep leaves alone.
+		drop := awsstore.NewObjectStore(s3c, dropbox)
+		const reject = "quarantine/garbage.dat"
+		for k, body := range map[string][]byte{sampleKey: l0, reject: []byte("not a file")} {
+			if _, err := drop.Put(ctx, k, bytes.NewReader(body), store.PutOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive,
+			"EVENT_BUS": bus}))
+
+		r := p.invoke(t, sampleEvent(t, "eventbridge-schedule.json"))
+		var sweep struct {
+			Task                  string
+			Seen, Indexed, Failed int
+		}
+		if r.Error != nil || json.Unmarshal(r.Response, &sweep) != nil || sweep.Task != "dropbox-sweep" ||
+			sweep.Seen != 1 || sweep.Indexed != 1 || sweep.Failed != 0 {
+			t.Fatalf("dropbox sweep: %+v %s", r.Error, r.Response)
+		}
+		if _, err := cat.Get(ctx, sampleKey); err != nil {
+			t.Errorf("not cataloged: %v", err)
+		}
+		if _, err := drop.Head(ctx, sampleKey); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the dropbox still holds the file: %v", err)
+		}
+		if _, err := drop.Head(ctx, reject); err != nil {
+			t.Errorf("the sweep touched quarantine/: %v", err)
+		}
+
+		// The rule's constant input alone, as EventBridge delivers it.
+		r = p.invoke(t, []byte(`{"task":"nightly"}`))
+		var nightly struct {
+			Task                           string
+			Replanned, NowPending, Retried int
+		}
+		if r.Error != nil || json.Unmarshal(r.Response, &nightly) != nil || nightly.Task != "nightly" {
+			t.Fatalf("nightly: %+v %s", r.Error, r.Response)
+		}
+		// The pipeline made its jobs table on first use.
+		if _, err := awsstore.NewDynamoDBClient(awstest.Config(t, ddb)).DescribeTable(ctx,
+			&dynamodb.DescribeTableInput{TableName: aws.String(prefix + pipeline.JobsSpec.Name)}); err != nil {
+			t.Errorf("jobs table: %v", err)
+		}
+		p.alive(t)
+	})
+}
+
 // apiResponse is an API Gateway HTTP API (payload 2.0) proxy response.
 type apiResponse struct {
 	StatusCode int               `json:"statusCode"`
@@ -563,6 +665,7 @@ var initEnv = map[string]map[string]string{
 	"indexer":   {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},
 	"reprocess": {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "CAMPAIGN_BUCKET": "c", "EVENT_BUS": "b"},
 	"sitl":      {"ARCHIVE_BUCKET": "a", "PLAYLIST_BUCKET": "p"},
+	"sweeper":   {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},
 }
 
 // BenchmarkInit measures each bootstrap's init time: from process start to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -137,6 +138,42 @@ var FunctionSpecs = map[string]FunctionSpec{
 			grantEnsureTables(fn, r, BDMSpec.Name, SitlSpec.Name)
 		},
 	},
+	"sweeper": {
+		Description: "Schedules: dropbox sweep for files whose event was missed; nightly re-plan of NOTRUN and retry of FAILED jobs",
+		// The nightly sweep runs processors, as reprocess's run-job does.
+		MemoryMB:       2048,
+		TimeoutSeconds: 900,
+		Wire: func(fn awslambda.Function, r *Resources) {
+			st := r.Storage
+			// The environment of shared/lambdaenv/sweeper.Build.
+			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+			// Indexes left-over files as the indexer does (read, remove once
+			// archived, rejects under quarantine/); the jobs it re-runs put
+			// their outputs into the dropbox, as reprocess's run-job does.
+			st.Dropbox.GrantReadWrite(fn, nil)
+			st.Dropbox.GrantDelete(fn, jsii.String("*"))
+			// Reads inputs, archives files; never deletes.
+			st.Archive.GrantPut(fn, jsii.String("*"))
+			st.Archive.GrantRead(fn, nil)
+			for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name} {
+				r.Tables.ByName[t].GrantReadWriteData(fn)
+			}
+			grantEnsureTables(fn, r, pipeline.JobsSpec.Name)
+			r.Bus.GrantPutEventsTo(fn, nil)
+			for _, s := range SweeperSchedules {
+				awsevents.NewRule(fn, jsii.String(s.ID), &awsevents.RuleProps{
+					Description: jsii.String("invokes the sweeper with {\"task\":\"" + s.Task + "\"}"),
+					Schedule:    awsevents.Schedule_Expression(jsii.String(s.Expression)),
+					Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+						Event:         awsevents.RuleTargetInput_FromObject(map[string]string{"task": s.Task}),
+						RetryAttempts: jsii.Number(2),
+					})},
+				})
+			}
+		},
+	},
 	"api": {
 		Description:    "HTTP API: MMS SDC web services, JSON API and pages",
 		MemoryMB:       512,
@@ -163,6 +200,16 @@ var FunctionSpecs = map[string]FunctionSpec{
 			}
 		},
 	},
+}
+
+// SweeperSchedules are the EventBridge rules invoking the sweeper, each
+// with its task as the constant input (shared/lambdaenv/sweeper). They are
+// constants, not stage settings: Settings.Schedules starts state machines,
+// and these periods are the design's (runtime.ScheduleConfig locally), not
+// a stage's choice. Nightly is 03:00 UTC, after the day's last downlinks.
+var SweeperSchedules = []struct{ ID, Task, Expression string }{
+	{"DropboxSweepSchedule", "dropbox-sweep", "rate(15 minutes)"},
+	{"NightlySchedule", "nightly", "cron(0 3 * * ? *)"},
 }
 
 // grantEnsureTables lets a function run its repositories' EnsureTable at

@@ -91,7 +91,7 @@ var full struct {
 func fullStack(t *testing.T) (*SDC, assertions.Template, map[string]any) {
 	t.Helper()
 	full.once.Do(func() {
-		root := fixture(t, []string{"indexer", "api"}, map[string]string{"cycle": fixtureMachine})
+		root := fixture(t, []string{"indexer", "api", "sweeper"}, map[string]string{"cycle": fixtureMachine})
 		app := awscdk.NewApp(nil)
 		full.sdc, full.err = NewStack(app, "Test", Props{Settings: testSettings(t), Profile: profile(t), Root: root})
 		if full.err != nil {
@@ -328,8 +328,8 @@ func TestFunctionsAreArmAL2023TracedWithRetainedLogs(t *testing.T) {
 			t.Errorf("%s: environment %s", id, js(p["Environment"]))
 		}
 	}
-	if tagged != 2 { // the fixture's indexer and api
-		t.Errorf("%d Magpie functions, want 2", tagged)
+	if tagged != 3 { // the fixture's indexer, api and sweeper
+		t.Errorf("%d Magpie functions, want 3", tagged)
 	}
 	tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 30})
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
@@ -413,6 +413,69 @@ func TestIndexerHasLeastPrivilege(t *testing.T) {
 			if strings.HasPrefix(a, "s3:DeleteObject") && strings.Contains(res, "Archive") {
 				t.Errorf("indexer may delete from the archive: %s", res)
 			}
+		}
+	}
+}
+
+// The sweeper runs on two schedules, each rule invoking it with its task,
+// with the indexer's and the pipeline's permissions and nothing wider.
+func TestSweeperRunsOnSchedulesWithLeastPrivilege(t *testing.T) {
+	_, tpl, raw := fullStack(t)
+	var sweeperID string
+	for id, r := range resources(raw, "AWS::Lambda::Function") {
+		if strings.Contains(js(props(r)["Tags"]), `{"Key":"`+FunctionTag+`","Value":"sweeper"}`) {
+			sweeperID = id
+		}
+	}
+	if sweeperID == "" {
+		t.Fatal("no sweeper function")
+	}
+	for _, c := range []struct{ expr, input string }{
+		{"rate(15 minutes)", `{"task":"dropbox-sweep"}`},
+		{"cron(0 3 * * ? *)", `{"task":"nightly"}`},
+	} {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": c.expr,
+			"State":              "ENABLED",
+			"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Arn":   map[string]any{"Fn::GetAtt": []any{sweeperID, "Arn"}},
+				"Input": c.input,
+			})},
+		})
+	}
+	// EventBridge may invoke it: one permission per rule.
+	perms := 0
+	for _, p := range resources(raw, "AWS::Lambda::Permission") {
+		if props(p)["Principal"] == "events.amazonaws.com" && strings.Contains(js(props(p)["FunctionName"]), sweeperID) {
+			perms++
+		}
+	}
+	if perms != 2 {
+		t.Errorf("%d EventBridge invoke permissions on the sweeper, want 2", perms)
+	}
+	has := map[string]bool{}
+	for _, s := range rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, "sweeper") {
+		res := js(s["Resource"])
+		for _, a := range actions(s) {
+			has[a] = true
+			if a == "*" || strings.HasSuffix(a, ":*") {
+				t.Errorf("service-wide action %s", a)
+			}
+			if s["Resource"] == "*" && !strings.HasPrefix(a, "xray:") {
+				t.Errorf("%s on every resource", a)
+			}
+			if strings.HasPrefix(a, "s3:DeleteObject") && strings.Contains(res, "Archive") {
+				t.Errorf("sweeper may delete from the archive: %s", res)
+			}
+			if strings.HasPrefix(a, "dynamodb:") && !strings.Contains(res, "Catalog") && !strings.Contains(res, "Jobs") {
+				t.Errorf("%s beyond the catalog and jobs tables: %s", a, res)
+			}
+		}
+	}
+	for _, want := range []string{"s3:GetObject*", "s3:List*", "s3:PutObject", "s3:DeleteObject*", "dynamodb:PutItem",
+		"dynamodb:Query", "dynamodb:CreateTable", "events:PutEvents"} {
+		if !has[want] {
+			t.Errorf("sweeper lacks %s (has %v)", want, has)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/indexer"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/sweeper"
 )
 
 // Functions returns the builders of the functions in functions/, by name.
@@ -20,6 +21,7 @@ func Functions() map[string]lambdaenv.Builder {
 		"indexer":   indexer.Build,
 		"reprocess": reprocess.Build,
 		"sitl":      sitl.Build,
+		"sweeper":   sweeper.Build,
 	}
 }
 

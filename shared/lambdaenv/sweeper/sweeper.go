@@ -1,0 +1,240 @@
+// Package sweeper builds the sweeper function's handler from its
+// environment (functions/sweeper and `magpie invoke --aws sweeper`): the
+// schedules the local runtime runs on its clock (runtime.RunSchedules),
+// triggered on AWS by EventBridge rules.
+package sweeper
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/clock"
+	"github.com/magpie-sdc/magpie/shared/events/eventbridge"
+	"github.com/magpie-sdc/magpie/shared/ingest"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/processors"
+	"github.com/magpie-sdc/magpie/shared/store"
+	"github.com/magpie-sdc/magpie/shared/store/awsstore"
+	"github.com/magpie-sdc/magpie/shared/telemetry"
+)
+
+// The tasks, as the rules' constant input {"task": ...} names them.
+const (
+	TaskDropboxSweep = "dropbox-sweep"
+	TaskNightly      = "nightly"
+)
+
+// Event is what the sweeper reads of its invocation: the scheduled event
+// (or the rule's constant input, which replaces it) carrying the task.
+type Event struct {
+	Task string `json:"task"`
+}
+
+// SweepResult counts what a dropbox sweep did.
+type SweepResult struct {
+	Task        string `json:"task"`
+	Seen        int    `json:"seen"`
+	Indexed     int    `json:"indexed"`
+	Duplicate   int    `json:"duplicate"`
+	Quarantined int    `json:"quarantined"`
+	Failed      int    `json:"failed"`
+}
+
+// NightlyResult counts what a nightly sweep did (as runtime.NightlySweep).
+type NightlyResult struct {
+	Task string `json:"task"`
+	// Replanned NOTRUN jobs; NowPending of them found their inputs and ran.
+	Replanned  int `json:"replanned"`
+	NowPending int `json:"now_pending"`
+	// Retried FAILED jobs (run once more each).
+	Retried int `json:"retried"`
+}
+
+// Build wires the sweeper from:
+//
+//	DROPBOX_BUCKET   the dropbox bucket (quarantine/ lives inside it)
+//	ARCHIVE_BUCKET   the archive bucket
+//	TABLE_PREFIX     prefix of the DynamoDB table names
+//	EVENT_BUS        the EventBridge bus domain events go to
+//	MISSION_PROFILE  optional path of a profile file bundled with the function
+//	LOG_LEVEL        debug, info (default), warn, error
+//
+// The configuration is checked here; the indexer and pipeline (which
+// checks its tables) are made on first use.
+func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lambdaenv.Handler, error) {
+	var c config
+	for _, v := range []struct {
+		key string
+		dst *string
+	}{{"DROPBOX_BUCKET", &c.dropbox}, {"ARCHIVE_BUCKET", &c.archive}, {"EVENT_BUS", &c.bus}} {
+		var err error
+		if *v.dst, err = lambdaenv.Need(getenv, v.key); err != nil {
+			return nil, err
+		}
+	}
+	level, err := telemetry.ParseLevel(getenv("LOG_LEVEL"))
+	if err != nil {
+		return nil, err
+	}
+	if c.profile, err = mission.LoadOrDefault(getenv("MISSION_PROFILE")); err != nil {
+		return nil, err
+	}
+	c.prefix = getenv("TABLE_PREFIX")
+	c.log = telemetry.NewLogger(logw, level)
+	deps := &lambdaenv.Lazy[*deps]{Make: c.deps}
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var ev Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("sweeper: decode event: %w", err)
+		}
+		if ev.Task != TaskDropboxSweep && ev.Task != TaskNightly {
+			return nil, fmt.Errorf("sweeper: task %q: want %q or %q (the rule's constant input)", ev.Task, TaskDropboxSweep, TaskNightly)
+		}
+		d, err := deps.Get(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sweeper: configure: %w", err)
+		}
+		if ev.Task == TaskDropboxSweep {
+			return d.sweep(ctx)
+		}
+		p, err := d.pipeline.Get(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("sweeper: configure pipeline: %w", err)
+		}
+		return d.nightly(ctx, p)
+	}, nil
+}
+
+type config struct {
+	dropbox, archive, bus, prefix string
+	profile                       *mission.Profile
+	log                           *slog.Logger
+}
+
+// deps are the AWS-backed parts; the pipeline (tables checked, processors
+// registered) is made only when a nightly sweep first needs it.
+type deps struct {
+	dropbox  store.ObjectStore
+	indexer  *ingest.Indexer
+	pipeline *lambdaenv.Lazy[*pipeline.Pipeline]
+	log      *slog.Logger
+}
+
+func (c config) deps(ctx context.Context) (*deps, error) {
+	cfg, err := awsstore.LoadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s3c := awsstore.NewS3Client(cfg)
+	tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), c.prefix)
+	dropbox, archive := awsstore.NewObjectStore(s3c, c.dropbox), awsstore.NewObjectStore(s3c, c.archive)
+	cat := catalog.New(tables)
+	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat,
+		Events: &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID},
+		Clock:  clock.Real{}, Log: c.log}
+	d := &deps{dropbox: dropbox, indexer: ix, log: c.log}
+	d.pipeline = &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
+		p, err := pipeline.New(ctx, pipeline.Config{Profile: c.profile, Builtins: processors.Registry(c.profile), Tables: tables,
+			Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log,
+			// /tmp is the only writable place in Lambda.
+			WorkDir: filepath.Join(os.TempDir(), "magpie-work")})
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+		return p, nil
+	}}
+	return d, nil
+}
+
+// sweep indexes every dropbox file outside quarantine/ whose event was
+// missed. A file that fails is counted and logged, the others go on; the
+// invocation fails only if the dropbox cannot be listed or every file failed.
+func (d *deps) sweep(ctx context.Context) (SweepResult, error) {
+	res := SweepResult{Task: TaskDropboxSweep}
+	var keys []string
+	err := store.ListAll(ctx, d.dropbox, "", func(o store.ObjectInfo) error {
+		if !strings.HasPrefix(o.Key, ingest.QuarantinePrefix) {
+			keys = append(keys, o.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("sweeper: list dropbox: %w", err)
+	}
+	var errs []error
+	for _, key := range keys {
+		if ctx.Err() != nil {
+			errs = append(errs, fmt.Errorf("sweeper: stopped before %s: %w", key, ctx.Err()))
+			break
+		}
+		out, err := d.indexer.Index(ctx, key)
+		res.Seen++
+		switch {
+		case err != nil:
+			res.Failed++
+			d.log.Error("ingest failed", "key", key, "err", err)
+			errs = append(errs, fmt.Errorf("index %s: %w", key, err))
+		case out.Result == ingest.ResultIndexed:
+			res.Indexed++
+		case out.Result == ingest.ResultDuplicate:
+			res.Duplicate++
+		case out.Result == ingest.ResultQuarantined:
+			res.Quarantined++
+		}
+	}
+	if res.Seen > 0 {
+		d.log.Info("dropbox sweep", "seen", res.Seen, "indexed", res.Indexed, "quarantined", res.Quarantined, "failed", res.Failed)
+	}
+	if res.Failed > 0 && res.Failed == res.Seen {
+		return res, fmt.Errorf("sweeper: every file failed: %w", errors.Join(errs...))
+	}
+	return res, nil
+}
+
+// nightly re-plans every NOTRUN job not superseded since, runs those that
+// now have their inputs, and retries every FAILED job once: what
+// runtime.NightlySweep does locally.
+func (d *deps) nightly(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
+	res := NightlyResult{Task: TaskNightly}
+	notrun, err := p.Jobs.List(ctx, pipeline.StatusNotRun, 0)
+	if err != nil {
+		return res, fmt.Errorf("nightly: list NOTRUN jobs: %w", err)
+	}
+	var errs []error
+	for _, j := range notrun {
+		if j.SupersededBy != "" {
+			continue
+		}
+		nj, isNew, err := p.Planner.Replan(ctx, j.Node, j.SC, j.Start)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("nightly: replan %s: %w", j.ID, err))
+			continue
+		}
+		res.Replanned++
+		if isNew && nj.Status == pipeline.StatusPending {
+			res.NowPending++
+			if _, err := p.Runner.Run(ctx, nj.ID); err != nil {
+				errs = append(errs, fmt.Errorf("nightly: run %s: %w", nj.ID, err))
+			}
+		}
+	}
+	ids, err := p.RetryFailed(ctx)
+	res.Retried = len(ids)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
+	}
+	d.log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
+	return res, errors.Join(errs...)
+}
