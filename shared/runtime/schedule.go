@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -168,48 +167,12 @@ func (l *Local) schedulePipeline(ctx context.Context) (*pipeline.Pipeline, error
 }
 
 // NightlyResult counts what a nightly sweep did.
-type NightlyResult struct {
-	// Replanned NOTRUN jobs; NowPending of them found their inputs and ran.
-	Replanned  int `json:"replanned"`
-	NowPending int `json:"now_pending"`
-	// Retried FAILED jobs (run once more each).
-	Retried int `json:"retried"`
-}
+type NightlyResult = pipeline.SweepResult
 
-// NightlySweep re-plans every NOTRUN job that was not planned again since
-// (an input that arrived while its event was lost, or a window that filled
-// up), runs those that now have their inputs, and retries every FAILED job
-// once.
+// NightlySweep runs the pipeline's nightly sweep (see
+// pipeline.Pipeline.NightlySweep) on the local SDC.
 func (l *Local) NightlySweep(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
-	var res NightlyResult
-	notrun, err := p.Jobs.List(ctx, pipeline.StatusNotRun, 0)
-	if err != nil {
-		return res, fmt.Errorf("nightly: list NOTRUN jobs: %w", err)
-	}
-	var errs []error
-	for _, j := range notrun {
-		if j.SupersededBy != "" {
-			continue
-		}
-		nj, isNew, err := p.Planner.Replan(ctx, j.Node, j.SC, j.Start)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("nightly: replan %s: %w", j.ID, err))
-			continue
-		}
-		res.Replanned++
-		if isNew && nj.Status == pipeline.StatusPending {
-			res.NowPending++
-			if _, err := p.Runner.Run(ctx, nj.ID); err != nil {
-				errs = append(errs, fmt.Errorf("nightly: run %s: %w", nj.ID, err))
-			}
-		}
-	}
-	ids, err := p.RetryFailed(ctx)
-	res.Retried = len(ids)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
-	}
-	return res, errors.Join(errs...)
+	return p.NightlySweep(ctx)
 }
 
 // sitlTrigger starts the SITL cycle of a day once the day's burst

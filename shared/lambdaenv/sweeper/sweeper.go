@@ -55,11 +55,7 @@ type SweepResult struct {
 // NightlyResult counts what a nightly sweep did (as runtime.NightlySweep).
 type NightlyResult struct {
 	Task string `json:"task"`
-	// Replanned NOTRUN jobs; NowPending of them found their inputs and ran.
-	Replanned  int `json:"replanned"`
-	NowPending int `json:"now_pending"`
-	// Retried FAILED jobs (run once more each).
-	Retried int `json:"retried"`
+	pipeline.SweepResult
 }
 
 // Build wires the sweeper from:
@@ -203,38 +199,11 @@ func (d *deps) sweep(ctx context.Context) (SweepResult, error) {
 	return res, nil
 }
 
-// nightly re-plans every NOTRUN job not superseded since, runs those that
-// now have their inputs, and retries every FAILED job once: what
-// runtime.NightlySweep does locally.
+// nightly runs the pipeline's nightly sweep: what runtime.NightlySweep
+// does locally.
 func (d *deps) nightly(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
-	res := NightlyResult{Task: TaskNightly}
-	notrun, err := p.Jobs.List(ctx, pipeline.StatusNotRun, 0)
-	if err != nil {
-		return res, fmt.Errorf("nightly: list NOTRUN jobs: %w", err)
-	}
-	var errs []error
-	for _, j := range notrun {
-		if j.SupersededBy != "" {
-			continue
-		}
-		nj, isNew, err := p.Planner.Replan(ctx, j.Node, j.SC, j.Start)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("nightly: replan %s: %w", j.ID, err))
-			continue
-		}
-		res.Replanned++
-		if isNew && nj.Status == pipeline.StatusPending {
-			res.NowPending++
-			if _, err := p.Runner.Run(ctx, nj.ID); err != nil {
-				errs = append(errs, fmt.Errorf("nightly: run %s: %w", nj.ID, err))
-			}
-		}
-	}
-	ids, err := p.RetryFailed(ctx)
-	res.Retried = len(ids)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
-	}
+	sum, err := p.NightlySweep(ctx)
+	res := NightlyResult{Task: TaskNightly, SweepResult: sum}
 	d.log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
-	return res, errors.Join(errs...)
+	return res, err
 }
