@@ -116,21 +116,15 @@ func fgmL1B(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest,
 	if err != nil {
 		return om, err
 	}
-	f, vars, err := openVars(in.Path, "Epoch", fmt.Sprintf("%s_fgm_raw_%s_l1a", sc, rate), fmt.Sprintf("%s_fgm_flag_%s_l1a", sc, rate))
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return om, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
-		return om, err
-	}
-	raw, err := vars[1].Int32s()
-	if err != nil {
-		return om, err
-	}
-	flags, err := vars[2].Uint8s()
-	if err != nil {
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	raw := c.Int32s(fmt.Sprintf("%s_fgm_raw_%s_l1a", sc, rate))
+	flags := c.Uint8s(fmt.Sprintf("%s_fgm_flag_%s_l1a", sc, rate))
+	if err := c.Err(); err != nil {
 		return om, err
 	}
 	if len(raw) != 3*len(times) || len(flags) != len(times) {
@@ -213,21 +207,15 @@ func fgmL2(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 	if err != nil {
 		return om, err
 	}
-	f, vars, err := openVars(in.Path, "Epoch", fmt.Sprintf("%s_fgm_b_bcs_%s_l1b", sc, rate), fmt.Sprintf("%s_fgm_flag_%s_l1b", sc, rate))
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return om, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
-		return om, err
-	}
-	bcs, err := vars[1].Float32s()
-	if err != nil {
-		return om, err
-	}
-	flags, err := vars[2].Uint8s()
-	if err != nil {
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	bcs := c.Float32s(fmt.Sprintf("%s_fgm_b_bcs_%s_l1b", sc, rate))
+	flags := c.Uint8s(fmt.Sprintf("%s_fgm_flag_%s_l1b", sc, rate))
+	if err := c.Err(); err != nil {
 		return om, err
 	}
 	n := len(times)

@@ -88,21 +88,15 @@ func fpiL1B(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest,
 	if err != nil {
 		return om, err
 	}
-	f, vars, err := openVars(in.Path, "Epoch", fmt.Sprintf("%s_%s_moms_raw_%s_l1a", sc, sp, rate), fmt.Sprintf("%s_%s_flag_%s_l1a", sc, sp, rate))
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return om, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
-		return om, err
-	}
-	raw, err := vars[1].Int32s()
-	if err != nil {
-		return om, err
-	}
-	flags, err := vars[2].Uint8s()
-	if err != nil {
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	raw := c.Int32s(fmt.Sprintf("%s_%s_moms_raw_%s_l1a", sc, sp, rate))
+	flags := c.Uint8s(fmt.Sprintf("%s_%s_flag_%s_l1a", sc, sp, rate))
+	if err := c.Err(); err != nil {
 		return om, err
 	}
 	n := len(times)
@@ -161,26 +155,19 @@ func fpiL2(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 		return om, err
 	}
 	pre, suf := fmt.Sprintf("%s_%s_", sc, sp), "_"+rate+"_l1b"
-	f, vars, err := openVars(in.Path, "Epoch", pre+"numberdensity"+suf, pre+"bulkv_dbcs"+suf, pre+"tempscalar"+suf, pre+"flag"+suf)
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return om, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	dens := c.Float32s(pre + "numberdensity" + suf)
+	vdbcs := c.Float32s(pre + "bulkv_dbcs" + suf)
+	temp := c.Float32s(pre + "tempscalar" + suf)
+	flags := c.Uint8s(pre + "flag" + suf)
+	if err := c.Err(); err != nil {
 		return om, err
 	}
-	var data [3][]float32
-	for i := range data {
-		if data[i], err = vars[i+1].Float32s(); err != nil {
-			return om, err
-		}
-	}
-	flags, err := vars[4].Uint8s()
-	if err != nil {
-		return om, err
-	}
-	dens, vdbcs, temp := data[0], data[1], data[2]
 	n := len(times)
 	if n == 0 || len(dens) != n || len(vdbcs) != 3*n || len(temp) != n || len(flags) != n {
 		return om, fmt.Errorf("fpi l2: %s: empty or inconsistent variables", in.FileName)
@@ -338,19 +325,17 @@ func fpiQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 // one L2 file.
 func readFPIL2(in pipeline.ManifestInput, pre, rate string) ([]int64, [3][]float32, error) {
 	var data [3][]float32
-	f, vars, err := openVars(in.Path, "Epoch", pre+"numberdensity_"+rate, pre+"bulkv_gse_"+rate, pre+"tempscalar_"+rate)
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return nil, data, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
-		return nil, data, err
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	for i, q := range []string{"numberdensity_", "bulkv_gse_", "tempscalar_"} {
+		data[i] = c.Float32s(pre + q + rate)
 	}
-	for i := range data {
-		if data[i], err = vars[i+1].Float32s(); err != nil {
-			return nil, data, err
-		}
+	if err := c.Err(); err != nil {
+		return nil, data, err
 	}
 	n := len(times)
 	if n == 0 || len(data[0]) != n || len(data[1]) != 3*n || len(data[2]) != n {

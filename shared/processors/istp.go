@@ -125,19 +125,54 @@ func finishCDF(w *cdf.Writer, m *pipeline.Manifest, o pipeline.PlannedOutput, om
 	return nil
 }
 
-// openVars opens a CDF and returns the named variables, with a clear error
-// for a missing one.
-func openVars(path string, names ...string) (*cdf.File, []*cdf.Var, error) {
+// columns reads whole variables of one CDF file and keeps the first error,
+// so a processor lists what it reads and checks once (Err) instead of after
+// every variable.
+type columns struct {
+	f    *cdf.File
+	path string
+	err  error
+}
+
+func openColumns(path string) (*columns, error) {
 	f, err := cdf.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	vars := make([]*cdf.Var, len(names))
-	for i, n := range names {
-		if vars[i] = f.Var(n); vars[i] == nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("%s has no variable %s", path, n)
-		}
+	return &columns{f: f, path: path}, nil
+}
+
+func (c *columns) Close() error { return c.f.Close() }
+
+// Err is the first error any read met.
+func (c *columns) Err() error { return c.err }
+
+func (c *columns) v(name string) *cdf.Var {
+	if c.err != nil {
+		return nil
 	}
-	return f, vars, nil
+	v := c.f.Var(name)
+	if v == nil {
+		c.err = fmt.Errorf("%s has no variable %s", c.path, name)
+	}
+	return v
+}
+
+func read[T any](c *columns, name string, get func(*cdf.Var) ([]T, error)) []T {
+	v := c.v(name)
+	if v == nil {
+		return nil
+	}
+	xs, err := get(v)
+	if err != nil {
+		c.err = err
+	}
+	return xs
+}
+
+func (c *columns) Int64s(name string) []int64 { return read(c, name, (*cdf.Var).Int64s) }
+func (c *columns) Int32s(name string) []int32 { return read(c, name, (*cdf.Var).Int32s) }
+func (c *columns) Uint8s(name string) []uint8 { return read(c, name, (*cdf.Var).Uint8s) }
+func (c *columns) Float32s(name string) []float32 {
+	return read(c, name, (*cdf.Var).Float32s)
 }

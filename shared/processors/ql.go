@@ -59,17 +59,14 @@ func fgmQL(ctx context.Context, m *pipeline.Manifest) (pipeline.OutputManifest, 
 	if err != nil {
 		return om, err
 	}
-	f, vars, err := openVars(in.Path, "Epoch", fmt.Sprintf("%s_fgm_b_gse_%s_l2", sc, rate))
+	c, err := openColumns(in.Path)
 	if err != nil {
 		return om, err
 	}
-	defer f.Close()
-	times, err := vars[0].Int64s()
-	if err != nil {
-		return om, err
-	}
-	b, err := vars[1].Float32s()
-	if err != nil {
+	defer c.Close()
+	times := c.Int64s("Epoch")
+	b := c.Float32s(fmt.Sprintf("%s_fgm_b_gse_%s_l2", sc, rate))
+	if err := c.Err(); err != nil {
 		return om, err
 	}
 	if len(b) != 4*len(times) || len(times) == 0 {
