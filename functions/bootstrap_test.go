@@ -39,6 +39,7 @@ import (
 var runtimeTests = map[string]func(t *testing.T, bootstrap string){
 	"api":       testAPI,
 	"indexer":   testIndexer,
+	"processor": testProcessor,
 	"reprocess": testReprocess,
 	"sitl":      testSitl,
 	"sweeper":   testSweeper,
@@ -663,6 +664,7 @@ func testAPI(t *testing.T, bin string) {
 var initEnv = map[string]map[string]string{
 	"api":       {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a"},
 	"indexer":   {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},
+	"processor": {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},
 	"reprocess": {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "CAMPAIGN_BUCKET": "c", "EVENT_BUS": "b"},
 	"sitl":      {"ARCHIVE_BUCKET": "a", "PLAYLIST_BUCKET": "p"},
 	"sweeper":   {"DROPBOX_BUCKET": "d", "ARCHIVE_BUCKET": "a", "EVENT_BUS": "b"},

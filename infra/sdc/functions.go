@@ -138,6 +138,13 @@ var FunctionSpecs = map[string]FunctionSpec{
 			grantEnsureTables(fn, r, BDMSpec.Name, SitlSpec.Name)
 		},
 	},
+	"processor": {
+		Description: "Event-driven pipeline: plans and runs the jobs each indexed file enables; starts SITL cycles",
+		// Runs processors, as reprocess's run-job does.
+		MemoryMB:       2048,
+		TimeoutSeconds: processorTimeoutSeconds,
+		Wire:           wireProcessor,
+	},
 	"sweeper": {
 		Description: "Schedules: dropbox sweep for files whose event was missed; nightly re-plan of NOTRUN and retry of FAILED jobs",
 		// The nightly sweep runs processors, as reprocess's run-job does.

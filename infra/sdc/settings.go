@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
@@ -36,6 +37,9 @@ type Settings struct {
 	// Schedules start state machines (by file name without .asl.json) on
 	// EventBridge schedule expressions, e.g. "rate(1 day)".
 	Schedules map[string]string `json:"schedules"`
+	// SITLDeadline is how long the SITL has to submit once a day's cycle
+	// starts (Go duration, e.g. "2h"); empty: the processor's default.
+	SITLDeadline string `json:"sitlDeadline"`
 	// ProfilePath is the mission profile file (relative to the repository
 	// root); empty: the built-in MMS profile.
 	ProfilePath string `json:"profile"`
@@ -112,6 +116,11 @@ func (s Settings) withDefaults() (Settings, error) {
 	def(&s.IndexerConcurrency, 50)
 	if _, ok := retentionByDays[s.LogRetentionDays]; !ok {
 		return s, fmt.Errorf("stage %q: logRetentionDays %d is not one CloudWatch Logs offers (%v)", s.Stage, s.LogRetentionDays, sortedKeysInt(retentionByDays))
+	}
+	if s.SITLDeadline != "" {
+		if d, err := time.ParseDuration(s.SITLDeadline); err != nil || d <= 0 {
+			return s, fmt.Errorf("stage %q: sitlDeadline %q: want a positive Go duration such as 2h", s.Stage, s.SITLDeadline)
+		}
 	}
 	if s.LogRetentionDays < 0 || s.AccessLogDays < 0 || s.RateLimit < 100 || s.IndexerConcurrency < 1 {
 		return s, fmt.Errorf("stage %q: negative retention, rateLimit below 100 or indexerConcurrency below 1", s.Stage)

@@ -85,6 +85,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (*SDC, error) {
 	if sdc.Workflows, err = NewWorkflows(stack, "Workflows", r, sdc.Functions, topic, filepath.Join(p.Root, "statemachines")); err != nil {
 		return nil, err
 	}
+	WireSITLTrigger(sdc.Functions, sdc.Workflows)
 	// The HTTP API exists once functions/api does.
 	sdc.Access = NewAccess(stack, "Access", s, sdc.Storage, sdc.Functions.ByName["api"])
 	w := Watched{Storage: sdc.Storage, Functions: sdc.Functions, Workflows: sdc.Workflows, Bus: bus, Profile: p.Profile.ID, API: sdc.Access.API}

@@ -3,17 +3,13 @@ package scenario
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
-	"github.com/magpie-sdc/magpie/shared/events"
 )
 
 // SQSAPI is the part of the SQS client the host uses.
@@ -159,46 +155,6 @@ func batchItemFailures(resp any, msgs []sqstypes.Message) (map[string]bool, erro
 		failed[f.ItemIdentifier] = true
 	}
 	return failed, nil
-}
-
-// EventsFunction adapts a domain-event handler to a hosted function on a
-// queue that an EventBridge rule feeds: each message body is an EventBridge
-// event whose detail-type is the domain event's type. A message whose
-// handler fails is reported in batchItemFailures, so only it is retried.
-func EventsFunction(h events.Handler) Function {
-	return func(ctx context.Context, payload json.RawMessage) (any, error) {
-		var ev awsevents.SQSEvent
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, fmt.Errorf("events: bad SQS event: %w", err)
-		}
-		var resp awsevents.SQSEventResponse
-		for _, m := range ev.Records {
-			e, err := domainEvent(m.Body)
-			if err == nil {
-				err = h(ctx, e)
-			}
-			if err != nil {
-				resp.BatchItemFailures = append(resp.BatchItemFailures, awsevents.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-			}
-		}
-		return resp, nil
-	}
-}
-
-// domainEvent decodes an EventBridge event into the domain event.
-func domainEvent(body string) (events.Event, error) {
-	var doc struct {
-		DetailType string          `json:"detail-type"`
-		Time       time.Time       `json:"time"`
-		Detail     json.RawMessage `json:"detail"`
-	}
-	if err := json.Unmarshal([]byte(body), &doc); err != nil {
-		return events.Event{}, fmt.Errorf("events: message is not an EventBridge event: %w", err)
-	}
-	if doc.DetailType == "" || len(doc.Detail) == 0 {
-		return events.Event{}, errors.New("events: EventBridge event without detail-type or detail")
-	}
-	return events.Event{Type: doc.DetailType, Time: doc.Time, Detail: doc.Detail}, nil
 }
 
 // Host runs pollers until every queue is drained.

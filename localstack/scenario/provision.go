@@ -18,6 +18,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -38,6 +39,9 @@ type Names struct {
 	EventsDLQ        string
 	Bus              string // the EventBridge bus of domain events
 	TablePrefix      string // prefix of the DynamoDB table names
+	Workflow         string // bucket of campaign item lists and Map results (campaigns/) and playlists (playlists/)
+	SITLTopic        string // SNS topic telling the SITL on duty that a cycle waits for a selection
+	SITLInbox        string // queue subscribed to the topic: what the SITL on duty receives
 }
 
 // NewNames returns the names of an SDC whose resources start with prefix
@@ -48,6 +52,7 @@ func NewNames(prefix string) Names {
 		IngestQueue: prefix + "-ingest", IngestDLQ: prefix + "-ingest-dlq",
 		EventsQueue: prefix + "-events", EventsDLQ: prefix + "-events-dlq",
 		Bus: prefix + "-bus", TablePrefix: prefix + "-",
+		Workflow: prefix + "-workflow", SITLTopic: prefix + "-sitl", SITLInbox: prefix + "-sitl-inbox",
 	}
 }
 
@@ -56,6 +61,7 @@ type Clients struct {
 	S3          *s3.Client
 	SQS         *sqs.Client
 	EventBridge *eb.Client
+	SNS         *sns.Client
 	Tables      store.TableStore
 }
 
@@ -68,6 +74,8 @@ type Queue struct {
 type Resources struct {
 	Names
 	Ingest, IngestDLQ, Events, EventsDLQ Queue
+	SITLInbox                            Queue
+	SITLTopicARN                         string
 }
 
 // Options tune provisioning.
@@ -90,7 +98,7 @@ func Provision(ctx context.Context, c Clients, n Names, o Options) (Resources, e
 		o.VisibilityTimeout = 300
 	}
 	r := Resources{Names: n}
-	for _, b := range []string{n.Dropbox, n.Archive} {
+	for _, b := range []string{n.Dropbox, n.Archive, n.Workflow} {
 		if _, err := c.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			return r, fmt.Errorf("provision: bucket %s: %w", b, err)
 		}
@@ -120,6 +128,12 @@ func Provision(ctx context.Context, c Clients, n Names, o Options) (Resources, e
 		return r, fmt.Errorf("provision: dropbox notifications: %w", err)
 	}
 	if err := provisionBus(ctx, c.EventBridge, n.Bus, r.Events.ARN); err != nil {
+		return r, err
+	}
+	if r.SITLInbox, err = createQueue(ctx, c.SQS, n.SITLInbox, nil); err != nil {
+		return r, err
+	}
+	if r.SITLTopicARN, err = provisionTopic(ctx, c.SNS, n.SITLTopic, r.SITLInbox.ARN); err != nil {
 		return r, err
 	}
 	return r, provisionTables(ctx, c.Tables)
@@ -169,6 +183,20 @@ func provisionBus(ctx context.Context, api *eb.Client, bus, queueARN string) err
 		return fmt.Errorf("provision: rule %s: %d targets failed", rule, out.FailedEntryCount)
 	}
 	return nil
+}
+
+// provisionTopic creates the SITL topic with the inbox queue subscribed
+// (raw delivery: the queue receives the message as published).
+func provisionTopic(ctx context.Context, api *sns.Client, name, queueARN string) (string, error) {
+	out, err := api.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("provision: topic %s: %w", name, err)
+	}
+	if _, err := api.Subscribe(ctx, &sns.SubscribeInput{TopicArn: out.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint: aws.String(queueARN), Attributes: map[string]string{"RawMessageDelivery": "true"}}); err != nil {
+		return "", fmt.Errorf("provision: topic %s: subscribe: %w", name, err)
+	}
+	return aws.ToString(out.TopicArn), nil
 }
 
 // provisionTables creates the tables the functions share.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -29,6 +30,9 @@ import (
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/indexer"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/processor"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
+	sitlfn "github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
@@ -53,6 +57,27 @@ var simulated = sync.OnceValues(func() (string, error) {
 	}
 	if _, err = simulate.Run(context.Background(), simulate.Config{Profile: p, Out: dir, Start: simDay, Days: 1,
 		Spacecraft: []string{"mms1"}, Seed: 1}); err != nil {
+		return "", err
+	}
+	// The burst metadata of the other observatories: a day's SITL cycle
+	// starts once all four are in.
+	others := filepath.Join(dir, "others")
+	if _, err = simulate.Run(context.Background(), simulate.Config{Profile: p, Out: others, Start: simDay, Days: 1,
+		Spacecraft: []string{"mms2", "mms3", "mms4"}, Seed: 1}); err != nil {
+		return "", err
+	}
+	es, err := os.ReadDir(others)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range es {
+		if strings.Contains(e.Name(), "_"+p.Simulation.BurstMetadata.Descriptor+"_") {
+			if err := os.Rename(filepath.Join(others, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := os.RemoveAll(others); err != nil {
 		return "", err
 	}
 	// The instrument teams' first calibrations, as `make run` delivers them.
@@ -96,12 +121,14 @@ func dayFiles(dir string) ([]string, error) {
 
 // hosted is one hosted SDC on the emulators.
 type hosted struct {
-	ctx     context.Context
-	cfg     aws.Config
-	res     Resources
-	sdc     *SDC
-	sqs     *sqs.Client
-	indexer lambdaenv.Handler
+	ctx       context.Context
+	cfg       aws.Config
+	res       Resources
+	sdc       *SDC
+	sqs       *sqs.Client
+	indexer   lambdaenv.Handler
+	processor lambdaenv.Handler
+	workflows *WorkflowsHost
 }
 
 // newHosted provisions a fresh SDC on the emulators and builds the indexer
@@ -127,7 +154,8 @@ func newHosted(t *testing.T, o Options) *hosted {
 	names := NewNames(awstest.Name("mgp"))
 	tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), names.TablePrefix)
 	h := &hosted{ctx: ctx, cfg: cfg, sqs: sqs.NewFromConfig(cfg)}
-	h.res, err = Provision(ctx, Clients{S3: awsstore.NewS3Client(cfg), SQS: h.sqs, EventBridge: eb.NewFromConfig(cfg), Tables: tables}, names, o)
+	h.res, err = Provision(ctx, Clients{S3: awsstore.NewS3Client(cfg), SQS: h.sqs, EventBridge: eb.NewFromConfig(cfg),
+		SNS: sns.NewFromConfig(cfg), Tables: tables}, names, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,20 +167,40 @@ func newHosted(t *testing.T, o Options) *hosted {
 	if h.sdc, err = NewSDC(ctx, cfg, names, prof, clock.Real{}, log, filepath.Join(t.TempDir(), "work")); err != nil {
 		t.Fatal(err)
 	}
+	// Every function is built as its Lambda entry point builds it, from
+	// the environment the CDK stack gives it.
 	env := map[string]string{"DROPBOX_BUCKET": names.Dropbox, "ARCHIVE_BUCKET": names.Archive,
-		"TABLE_PREFIX": names.TablePrefix, "EVENT_BUS": names.Bus, "LOG_LEVEL": "warn"}
-	if h.indexer, err = indexer.Build(ctx, func(k string) string { return env[k] }, io.Discard); err != nil {
+		"TABLE_PREFIX": names.TablePrefix, "EVENT_BUS": names.Bus, "LOG_LEVEL": "warn",
+		"CAMPAIGN_BUCKET": names.Workflow, "PLAYLIST_BUCKET": names.Workflow,
+		"SITL_STATE_MACHINE_ARN": "arn:aws:states:" + awstest.Region + ":" + Account + ":stateMachine:" + SITLMachine,
+		"SITL_DEADLINE":          "30m"}
+	getenv := func(k string) string { return env[k] }
+	fns := map[string]lambdaenv.Builder{"indexer": indexer.Build, "processor": processor.Build, "reprocess": reprocess.Build, "sitl": sitlfn.Build}
+	built := map[string]lambdaenv.Handler{}
+	for name, build := range fns {
+		if built[name], err = build(ctx, getenv, io.Discard); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	h.indexer, h.processor = built["indexer"], built["processor"]
+	h.workflows, err = NewWorkflowsHost(ctx, cfg, h.res, tables, awsstore.NewObjectStore(awsstore.NewS3Client(cfg), names.Workflow),
+		HostedFunctions{Reprocess: Function(built["reprocess"]), SITL: Function(built["sitl"])}, clock.Real{})
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(h.workflows.Close)
+	// The functions reach Step Functions (task tokens, starts) through the
+	// SDK's endpoint variable; they load their configuration on first use.
+	t.Setenv("AWS_ENDPOINT_URL_SFN", h.workflows.Endpoint.URL)
 	return h
 }
 
 // host hosts fn on the ingest queue (batch size 1 when one, so one message
-// at a time) and the pipeline on the processing queue.
+// at a time) and the processor function on the processing queue.
 func (h *hosted) host(fn Function, batch int32) *Host {
 	return &Host{Pollers: []*Poller{
 		{API: h.sqs, Queue: h.res.Ingest, Fn: fn, Batch: batch, Region: awstest.Region},
-		{API: h.sqs, Queue: h.res.Events, Fn: EventsFunction(h.sdc.Pipeline.HandleEvent), Region: awstest.Region},
+		{API: h.sqs, Queue: h.res.Events, Fn: Function(h.processor), Region: awstest.Region},
 	}}
 }
 
@@ -369,6 +417,14 @@ func TestHostedScenario(t *testing.T) {
 		if status != 200 || hex.EncodeToString(sum[:]) != l2.SHA256 {
 			t.Errorf("public download of released %s: status %d, sha256 %x, cataloged %s", l2.Name, status, sum, l2.SHA256)
 		}
+	})
+
+	t.Run("the SITL cycle runs on Step Functions' API and applies the SITL's selection", func(t *testing.T) {
+		h.checkSITLCycle(t)
+	})
+
+	t.Run("a reprocessing campaign re-runs the day after a new calibration", func(t *testing.T) {
+		h.checkCampaign(t, host)
 	})
 }
 

@@ -6,13 +6,11 @@ import (
 	"math"
 	"strconv"
 
-	xfont "golang.org/x/image/font"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
 )
 
 // panelData is a panel with its series decimated and styled.
@@ -75,17 +73,10 @@ const (
 	legendSize   = 9
 	lineWidth    = 0.75 // one pixel
 	gapBetween   = 4    // between stacked panels
+	tickLength   = 4
 )
 
-var (
-	sans     = font.Font{Typeface: "Liberation", Variant: "Sans"}
-	sansBold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: xfont.WeightBold}
-	gridGray = color.Gray{Y: 225}
-)
-
-func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
-	return text.Style{Color: c, Font: font.From(f, size), Handler: plot.DefaultTextHandler}
-}
+var gridGray = color.Gray{Y: 225}
 
 // minFontSize is the smallest size shrinkToFit goes down to; text longer
 // than that is clipped rather than made unreadable.
@@ -100,68 +91,137 @@ func shrinkToFit(sty text.Style, txt string, room vg.Length) text.Style {
 	return sty
 }
 
+// styles are the text and line styles of a figure.
+type styles struct {
+	txt          chart.Text
+	label, title text.Style
+	ticks        chart.TickStyle
+}
+
+func newStyles(txt chart.Text) styles {
+	return styles{
+		txt:   txt,
+		label: txt.Style(labelSize, color.Black),
+		title: txt.Style(titleSize, color.Black),
+		ticks: chart.TickStyle{
+			Line:   draw.LineStyle{Color: color.Black, Width: vg.Points(lineWidth)},
+			Length: vg.Points(tickLength),
+			Gap:    vg.Points(2),
+			Label:  txt.Style(tickSize, color.Black),
+		},
+	}
+}
+
+// layout is where the panels' data areas go: all share left and right
+// edges so that their time axes line up.
+type layout struct {
+	left, right vg.Length
+	tops        []vg.Length // top edge of each panel's data area
+	height      vg.Length   // of each data area
+}
+
 // drawFigure lays out title, panels and legends on c.
-func drawFigure(c draw.Canvas, fig Figure, panels []panelData, axis timeAxis) (err error) {
-	// gonum reports some impossible layouts by panicking; a bad figure
-	// must not take a status-page server down with it.
+func drawFigure(c draw.Canvas, txt chart.Text, fig Figure, panels []panelData, axis timeAxis) (err error) {
+	// The text back-end reports a broken font by panicking; a bad
+	// figure must not take a status-page server down with it.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("quicklook: draw: %v", r)
 		}
 	}()
+	st := newStyles(txt)
+	top := drawHeader(c, st, fig.Title, fig.Subtitle)
 
-	top := drawHeader(c, fig.Title, fig.Subtitle)
-	legendW := legendWidth(panels)
-
-	area := draw.Crop(c, 0, 0, 0, -top)
-	// Data height of a panel, estimated before layout: the area less the
-	// padding, the bottom panel's time axis (~36 pt) and ~6 pt of tick
-	// and label overhang per panel.
+	// Vertical: panels of equal height between the header and the time
+	// axis of the bottom one, separated by enough room for the halves of
+	// y tick labels that stick out at their ends.
 	n := vg.Length(len(panels))
-	panelH := (area.Max.Y - area.Min.Y - vg.Points(8) - (n-1)*vg.Points(gapBetween) - vg.Points(36) - n*vg.Points(6)) / n
-	plots := make([][]*plot.Plot, len(panels))
+	tickH := st.ticks.Label.Height("0")
+	xLabel := shrinkToFit(st.label, axis.label, c.Max.X-c.Min.X)
+	bottom := c.Min.Y + vg.Points(4) + xLabel.Height(axis.label) + vg.Points(3) + chart.XTicksHeight(st.ticks)
+	upper := c.Max.Y - top - vg.Points(4) - tickH/2
+	gap := vg.Points(gapBetween) + tickH
+	lay := layout{height: (upper - bottom - (n-1)*gap) / n}
+	if lay.height < vg.Points(20) {
+		return fmt.Errorf("%w: panels have no room; make the image taller", ErrInvalid)
+	}
+	for i := range panels {
+		lay.tops = append(lay.tops, upper-vg.Length(i)*(lay.height+gap))
+	}
+
+	// Horizontal: y labels and tick labels left, legends right, and room
+	// for half a time label at either end.
+	xFrame := chart.Axis{Min: 0, Max: axis.span, Ticks: axis.ticks}
+	var halfTime vg.Length
+	for _, t := range axis.ticks {
+		halfTime = max(halfTime, st.ticks.Label.Width(t.Label)/2)
+	}
+	// Labelled y ticks at least ~25 pt apart.
+	maxTicks := max(2, int(lay.height/vg.Points(25)))
+	yAxes := make([]chart.Axis, len(panels))
+	var yTicksW vg.Length
 	for i, pd := range panels {
-		plots[i] = []*plot.Plot{newPanelPlot(pd, axis, i == len(panels)-1, panelH)}
+		yAxes[i] = yAxis(pd, maxTicks)
+		yTicksW = max(yTicksW, chart.YTicksWidth(st.ticks, yAxes[i]))
 	}
-	tiles := draw.Tiles{
-		Rows: len(panels), Cols: 1,
-		PadY:      vg.Points(gapBetween),
-		PadTop:    vg.Points(4),
-		PadBottom: vg.Points(4),
-		PadLeft:   vg.Points(6),
-		PadRight:  legendW,
+	lay.left = c.Min.X + max(vg.Points(6)+st.label.Height("X")+vg.Points(3)+yTicksW, halfTime+vg.Points(2))
+	lay.right = c.Max.X - max(legendWidth(st, panels), halfTime+vg.Points(2))
+	if lay.right-lay.left < vg.Points(40) {
+		return fmt.Errorf("%w: panels have no room; make the image wider", ErrInvalid)
 	}
-	canvases := plot.Align(plots, tiles, area)
-	for i, p := range plots {
-		pc := canvases[i][0]
-		p[0].Draw(pc)
-		dc := p[0].DataCanvas(pc)
-		if dc.Max.Y-dc.Min.Y < vg.Points(20) {
-			return fmt.Errorf("%w: panel %d has no room; make the image taller", ErrInvalid, i)
+
+	for i, pd := range panels {
+		f := chart.Frame{
+			Area: vg.Rectangle{
+				Min: vg.Point{X: lay.left, Y: lay.tops[i] - lay.height},
+				Max: vg.Point{X: lay.right, Y: lay.tops[i]},
+			},
+			X: xFrame, Y: yAxes[i],
 		}
-		r := dc.Rectangle
-		frame := []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}, r.Min}
-		dc.StrokeLines(draw.LineStyle{Color: color.Black, Width: vg.Points(lineWidth)}, frame)
-		if !panels[i].hasData() {
-			sty := textStyle(sans, labelSize, color.Gray{Y: 110})
-			sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
-			dc.FillText(sty, dc.Center(), "no data")
-		}
-		drawLegend(c, dc, panels[i])
+		drawPanel(c, st, f, pd, i == len(panels)-1)
+	}
+	if axis.label != "" {
+		xLabel.XAlign, xLabel.YAlign = draw.XCenter, draw.YBottom
+		c.FillText(xLabel, vg.Point{X: (lay.left + lay.right) / 2, Y: c.Min.Y + vg.Points(4)}, axis.label)
 	}
 	return nil
 }
 
+// drawPanel draws one panel into its frame: grid, data, outline, ticks,
+// y label and legend; only the bottom panel labels the time ticks.
+func drawPanel(c draw.Canvas, st styles, f chart.Frame, pd panelData, bottom bool) {
+	grid := draw.LineStyle{Color: gridGray, Width: vg.Points(0.5)}
+	f.DrawGrid(&c, grid, true, true)
+	data := draw.Canvas{Canvas: c.Canvas, Rectangle: f.Area}
+	for i, tr := range pd.traces {
+		drawTrace(&data, f, tr, draw.LineStyle{Color: pd.colors[i], Width: vg.Points(lineWidth)})
+	}
+	f.DrawBorder(&c, st.ticks.Line)
+	f.DrawXTicks(&c, st.ticks, bottom)
+	f.DrawYTicks(&c, st.ticks)
+
+	// The y label runs along the panel and must not stick out of it.
+	ylab := shrinkToFit(st.label, pd.YLabel, f.Area.Max.Y-f.Area.Min.Y)
+	chart.VerticalLabel(&c, ylab, c.Min.X+vg.Points(6), (f.Area.Min.Y+f.Area.Max.Y)/2, pd.YLabel)
+
+	if !pd.hasData() {
+		sty := st.txt.Style(labelSize, color.Gray{Y: 110})
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+		data.FillText(sty, data.Center(), "no data")
+	}
+	drawLegend(&c, st, f.Area, pd)
+}
+
 // drawHeader writes the title lines centred at the top of c and returns
 // the height they take.
-func drawHeader(c draw.Canvas, title, subtitle string) vg.Length {
+func drawHeader(c draw.Canvas, st styles, title, subtitle string) vg.Length {
 	y := c.Max.Y - vg.Points(4)
 	for _, line := range []struct {
 		s   string
 		sty text.Style
 	}{
-		{title, textStyle(sansBold, titleSize, color.Black)},
-		{subtitle, textStyle(sans, subtitleSize, color.Gray{Y: 60})},
+		{title, st.title},
+		{subtitle, st.txt.Style(subtitleSize, color.Gray{Y: 60})},
 	} {
 		if line.s == "" {
 			continue
@@ -174,56 +234,9 @@ func drawHeader(c draw.Canvas, title, subtitle string) vg.Length {
 	return c.Max.Y - y
 }
 
-// newPanelPlot builds the gonum plot of one panel; only the bottom panel
-// gets time labels, the others keep tick marks and grid lines.
-func newPanelPlot(pd panelData, axis timeAxis, bottom bool, panelH vg.Length) *plot.Plot {
-	p := plot.New()
-	p.X.Min, p.X.Max = 0, axis.span
-	p.X.Padding, p.Y.Padding = 0, 0
-	p.X.Tick.Length, p.Y.Tick.Length = vg.Points(4), vg.Points(4)
-	p.X.Tick.Label = textStyle(sans, tickSize, color.Black)
-	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XCenter, draw.YTop
-	p.Y.Tick.Label = textStyle(sans, tickSize, color.Black)
-	p.Y.Tick.Label.XAlign, p.Y.Tick.Label.YAlign = draw.XRight, draw.YCenter
-	p.X.Label.TextStyle = textStyle(sans, labelSize, color.Black)
-	p.X.Label.TextStyle.XAlign, p.X.Label.TextStyle.YAlign = draw.XCenter, draw.YBottom
-	// The y label runs along the panel and must not stick out of it.
-	p.Y.Label.TextStyle = shrinkToFit(p.X.Label.TextStyle, pd.YLabel, panelH)
-	p.Y.Label.Text = pd.YLabel
-
-	if bottom {
-		p.X.Label.Text = axis.label
-		p.X.Label.Padding = vg.Points(3)
-		p.X.Tick.Marker = plot.ConstantTicks(axis.ticks)
-	} else {
-		// A blank label keeps a tick major (grid line, full length)
-		// while a 1 pt font makes it take no room.
-		blank := make([]plot.Tick, len(axis.ticks))
-		for i, t := range axis.ticks {
-			blank[i] = t
-			if t.Label != "" {
-				blank[i].Label = " "
-			}
-		}
-		p.X.Tick.Marker = plot.ConstantTicks(blank)
-		p.X.Tick.Label.Font.Size = 1
-	}
-
-	// Labelled y ticks at least ~25 pt apart.
-	setYRange(p, pd, max(2, int(panelH/vg.Points(25))))
-	grid := plotter.NewGrid()
-	grid.Vertical.Color, grid.Horizontal.Color = gridGray, gridGray
-	grid.Vertical.Width, grid.Horizontal.Width = vg.Points(0.5), vg.Points(0.5)
-	p.Add(grid)
-	for i, tr := range pd.traces {
-		p.Add(&traceLine{trace: tr, style: draw.LineStyle{Color: pd.colors[i], Width: vg.Points(lineWidth)}})
-	}
-	return p
-}
-
-// setYRange fits the y axis to the data: 5 % headroom on a linear axis,
+// yAxis fits the y axis to the data: 5 % headroom on a linear axis,
 // whole decades on a log axis so that it always has labelled ticks.
-func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
+func yAxis(pd panelData, maxTicks int) chart.Axis {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, tr := range pd.traces {
 		if tr.valid > 0 {
@@ -231,8 +244,6 @@ func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 		}
 	}
 	if pd.LogY {
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = logTicks{max: maxTicks}
 		if math.IsInf(lo, 0) {
 			lo, hi = 1, 10
 		}
@@ -241,14 +252,13 @@ func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 		if ehi <= elo {
 			ehi = elo + 1
 		}
-		p.Y.Min, p.Y.Max = math.Pow(10, elo), math.Pow(10, ehi)
-		return
+		a := chart.Axis{Min: math.Pow(10, elo), Max: math.Pow(10, ehi), Log: true}
+		a.Ticks = logTicks{max: maxTicks}.Ticks(a.Min, a.Max)
+		return a
 	}
-	p.Y.Tick.Marker = linearTicks{max: maxTicks}
 	switch {
 	case math.IsInf(lo, 0): // no data: an unlabelled unit axis
-		lo, hi = 0, 1
-		p.Y.Tick.Marker = plot.ConstantTicks{}
+		return chart.Axis{Min: 0, Max: 1}
 	case hi-lo <= 1e-9*math.Max(math.Abs(lo), math.Abs(hi)):
 		// Constant, or varying below what ticks can resolve: centre it.
 		d := math.Max(math.Abs(lo)*0.1, 1)
@@ -257,15 +267,15 @@ func setYRange(p *plot.Plot, pd panelData, maxTicks int) {
 		d := (hi - lo) * 0.05
 		lo, hi = lo-d, hi+d
 	}
-	p.Y.Min, p.Y.Max = lo, hi
+	return chart.Axis{Min: lo, Max: hi, Ticks: linearTicks{max: maxTicks}.Ticks(lo, hi)}
 }
 
 // linearTicks places about max (at most max+1) labelled ticks at 1, 2 or
 // 5 × 10^n steps, with unlabelled ones between, and labels them with no
-// more digits than the step needs (gonum's default prints "125.00").
+// more digits than the step needs ("125", not "125.00").
 type linearTicks struct{ max int }
 
-func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt linearTicks) Ticks(lo, hi float64) []chart.Tick {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) || lt.max < 1 {
 		return nil
 	}
@@ -296,17 +306,17 @@ func (lt linearTicks) Ticks(lo, hi float64) []plot.Tick {
 	if absMax/minor > 1e12 { // i++ below would stop counting
 		return nil
 	}
-	var ticks []plot.Tick
+	var ticks []chart.Tick
 	for i := math.Ceil(lo / minor); i*minor <= hi; i++ {
 		v := i * minor
 		if math.Mod(i, minors) != 0 {
-			ticks = append(ticks, plot.Tick{Value: v})
+			ticks = append(ticks, chart.Tick{Value: v})
 			continue
 		}
 		if math.Abs(v) < step*1e-9 {
 			v = 0 // avoid "-0" and 1e-17
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: linearLabel(v, step, absMax)})
+		ticks = append(ticks, chart.Tick{Value: v, Label: linearLabel(v, step, absMax)})
 	}
 	return ticks
 }
@@ -322,27 +332,27 @@ func linearLabel(v, step, absMax float64) string {
 }
 
 // logTicks labels decades of a log axis: every one, or when there are more
-// than max the exponents divisible by a step, with 2..9 marked in between. (plot.LogTicks truncates log10 of
-// an exact decade such as 0.01 and can lose its first label.)
+// than max the exponents divisible by a step, with 2..9 marked in between. (Truncating log10 of an exact
+// decade such as 0.01 would lose its first label.)
 type logTicks struct{ max int }
 
-func (lt logTicks) Ticks(lo, hi float64) []plot.Tick {
+func (lt logTicks) Ticks(lo, hi float64) []chart.Tick {
 	first, last := math.Floor(math.Log10(lo)+1e-9), math.Ceil(math.Log10(hi)-1e-9)
 	every := math.Max(1, math.Ceil((last-first)/float64(max(1, lt.max))))
-	var ticks []plot.Tick
+	var ticks []chart.Tick
 	for e := first; e <= last; e++ {
 		dec := math.Pow(10, e)
 		if math.Mod(e, every) == 0 { // -0 and 0 alike: round exponents
-			ticks = append(ticks, plot.Tick{Value: dec, Label: decadeLabel(int(e))})
+			ticks = append(ticks, chart.Tick{Value: dec, Label: decadeLabel(int(e))})
 		} else {
-			ticks = append(ticks, plot.Tick{Value: dec})
+			ticks = append(ticks, chart.Tick{Value: dec})
 		}
 		if every > 1 {
 			continue // decades are dense enough: no 2..9 marks
 		}
 		for m := 2.0; m < 10; m++ {
 			if v := m * dec; v <= hi*(1+1e-9) {
-				ticks = append(ticks, plot.Tick{Value: v})
+				ticks = append(ticks, chart.Tick{Value: v})
 			}
 		}
 	}
@@ -360,17 +370,12 @@ func decadeLabel(e int) string {
 // strokeChunk is the number of line segments stroked per path.
 const strokeChunk = 32
 
-// traceLine draws a decimated series, breaking the line at NaN gaps and
-// marking isolated samples with a dot so they stay visible.
-type traceLine struct {
-	trace
-	style draw.LineStyle
-}
-
-func (l *traceLine) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	dot := draw.GlyphStyle{Color: l.style.Color, Radius: vg.Points(1), Shape: draw.CircleGlyph{}}
-	seg := make([]vg.Point, 0, len(l.x))
+// drawTrace draws a decimated series on the data area c, breaking the
+// line at NaN gaps and marking isolated samples with a dot so they stay
+// visible.
+func drawTrace(c *draw.Canvas, f chart.Frame, tr trace, style draw.LineStyle) {
+	dot := draw.GlyphStyle{Color: style.Color, Radius: vg.Points(1), Shape: draw.CircleGlyph{}}
+	seg := make([]vg.Point, 0, len(tr.x))
 	end := func() {
 		switch len(seg) {
 		case 0:
@@ -385,32 +390,27 @@ func (l *traceLine) Plot(c draw.Canvas, p *plot.Plot) {
 			// take milliseconds and look the same.
 			for i := 0; i < len(seg)-1; i += strokeChunk {
 				piece := seg[i:min(i+strokeChunk+1, len(seg))]
-				c.StrokeLines(l.style, c.ClipLinesXY(piece)...)
+				c.StrokeLines(style, c.ClipLinesXY(piece)...)
 			}
 		}
 		seg = seg[:0]
 	}
-	for i, y := range l.y {
+	for i, y := range tr.y {
 		if math.IsNaN(y) {
 			end()
 			continue
 		}
-		seg = append(seg, vg.Point{X: trX(l.x[i]), Y: trY(y)})
+		seg = append(seg, f.Point(tr.x[i], y))
 	}
 	end()
-}
-
-// legendEntryHeight is the vertical pitch of legend lines.
-func legendEntryHeight() vg.Length {
-	return textStyle(sans, legendSize, color.Black).Height("Xg") * 1.15
 }
 
 const legendSwatch = 14 // points of sample line before a legend label
 
 // legendWidth is the room right of the panels for the widest legend,
 // capped so that a runaway label cannot squeeze the data away.
-func legendWidth(panels []panelData) vg.Length {
-	sty := textStyle(sans, legendSize, color.Black)
+func legendWidth(st styles, panels []panelData) vg.Length {
+	sty := st.txt.Style(legendSize, color.Black)
 	var w vg.Length
 	for _, pd := range panels {
 		for i, s := range pd.Series {
@@ -433,18 +433,18 @@ func legendLabel(label string, tr trace) string {
 }
 
 // drawLegend lists the labelled series of pd, top down beside its data
-// area dc, each with a short line in its colour. Entries that do not fit
+// area, each with a short line in its colour. Entries that do not fit
 // in the panel height are summarised as "+n more".
-func drawLegend(c draw.Canvas, dc draw.Canvas, pd panelData) {
-	sty := textStyle(sans, legendSize, color.Black)
+func drawLegend(c *draw.Canvas, st styles, area vg.Rectangle, pd panelData) {
+	sty := st.txt.Style(legendSize, color.Black)
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
-	h := legendEntryHeight()
-	fit := int((dc.Max.Y - dc.Min.Y) / h)
+	h := sty.Height("Xg") * 1.15 // line pitch
+	fit := int((area.Max.Y - area.Min.Y) / h)
 	if fit < 1 {
 		return
 	}
-	x := dc.Max.X + vg.Points(6)
-	y := dc.Max.Y - h/2
+	x := area.Max.X + vg.Points(6)
+	y := area.Max.Y - h/2
 	var shown, labelled int
 	for _, s := range pd.Series {
 		if s.Label != "" {

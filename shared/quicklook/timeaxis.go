@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"gonum.org/v1/plot"
-
+	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
 
@@ -13,9 +12,9 @@ import (
 // start in TT2000, so a day with a leap second is 86401 s long and data
 // need no per-sample conversion; tick positions are converted instead.
 type timeAxis struct {
-	span  float64     // seconds from Start to End
-	ticks []plot.Tick // labelled major ticks and unlabelled minor ones
-	label string      // axis title with the date(s)
+	span  float64      // seconds from Start to End
+	ticks []chart.Tick // labelled major ticks and unlabelled minor ones
+	label string       // axis title with the date(s)
 }
 
 // tickSteps are the candidate major tick intervals with their minor
@@ -77,7 +76,7 @@ func newTimeAxis(start, end time.Time, t0 int64, widthPx int) (timeAxis, error) 
 		if err != nil {
 			return err
 		}
-		ax.ticks = append(ax.ticks, plot.Tick{Value: float64(tt-t0) / 1e9, Label: label})
+		ax.ticks = append(ax.ticks, chart.Tick{Value: float64(tt-t0) / 1e9, Label: label})
 		return nil
 	}
 	for t := ceilTime(start, step.major); !t.After(end); t = t.Add(step.major) {

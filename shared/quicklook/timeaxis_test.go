@@ -6,13 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"gonum.org/v1/plot"
-
+	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
 
 // majors returns the labels of the labelled ticks, and the x of the first.
-func majors(ticks []plot.Tick) (labels []string, firstX float64) {
+func majors(ticks []chart.Tick) (labels []string, firstX float64) {
 	firstX = math.NaN()
 	for _, t := range ticks {
 		if t.Label != "" {

@@ -2,25 +2,21 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
-	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
-	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
 
 // Defaults of the schedules.
 const (
 	DefaultNightlyAt    = 2 * time.Hour // 02:00 UTC
-	DefaultSITLDeadline = 2 * time.Hour
+	DefaultSITLDeadline = sitlcycle.DefaultDeadline
 )
 
 // ScheduleConfig says what the local runtime runs on its clock: what
@@ -74,12 +70,13 @@ func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 		}
 	}
 	if cfg.Workflows != nil {
-		trig := &sitlTrigger{l: l, w: cfg.Workflows, deadline: cfg.SITLDeadline}
+		trig := &sitlcycle.Trigger{Profile: l.Profile, Catalog: l.Catalog, Clock: l.Clock, Deadline: cfg.SITLDeadline,
+			Start: cfg.Workflows.StartSITLCycle, Log: l.Log}
 		l.Bus.Subscribe(events.FileIndexed, func(ctx context.Context, e events.Event) error {
 			if ctx.Err() != nil { // the schedules stopped; the bus lives on
 				return nil
 			}
-			return trig.handle(ctx, e)
+			return trig.Handle(ctx, e)
 		})
 	}
 	if cfg.Subscribed != nil {
@@ -158,7 +155,7 @@ func (l *Local) schedulePipeline(ctx context.Context) (*pipeline.Pipeline, error
 	p, err := pipeline.New(ctx, pipeline.Config{
 		Profile: l.Profile, Builtins: processors.Registry(l.Profile), Tables: l.Tables, Catalog: l.Catalog,
 		Archive: l.Archive, Dropbox: l.Dropbox, Indexer: l.Indexer, Clock: l.Clock, Log: l.Log,
-		WorkDir: filepath.Join(l.DataDir, "work"),
+		WorkDir: filepath.Join(l.DataDir, "work"), Events: l.Bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runtime: schedules: %w", err)
@@ -175,76 +172,7 @@ func (l *Local) NightlySweep(ctx context.Context, p *pipeline.Pipeline) (Nightly
 	return p.NightlySweep(ctx)
 }
 
-// sitlTrigger starts the SITL cycle of a day once the day's burst
-// metadata (the profile's simulation.burst_metadata product, one CSV per
-// spacecraft) is in the catalog for every spacecraft.
-//
-// The window is the day the metadata covers: from its first 10-s buffer
-// boundary at or after 00:00 UTC to 24:00 UTC (TAI). The metadata carries a
-// quality for every buffer of the day, low outside the region of interest,
-// so ABS selects inside the region of interest without the SDC knowing the
-// orbit; the SITL sees the whole day. The deadline is the trigger time plus
-// the configured SITL deadline.
-type sitlTrigger struct {
-	l        *Local
-	w        *Workflows
-	deadline time.Duration
-}
-
-func (t *sitlTrigger) handle(ctx context.Context, e events.Event) error {
-	var rec catalog.Record
-	if err := json.Unmarshal(e.Detail, &rec); err != nil {
-		return fmt.Errorf("sitl trigger: decode event: %w", err)
-	}
-	bm := t.l.Profile.Simulation.BurstMetadata
-	if bm.Instrument == "" || rec.Kind != "" && rec.Kind != catalog.KindScience ||
-		rec.Instrument != bm.Instrument || rec.Rate != bm.Rate || rec.Level != bm.Level || rec.Descriptor != bm.Descriptor {
-		return nil
-	}
-	day := rec.Start.UTC().Truncate(24 * time.Hour)
-	recs, err := t.l.Catalog.Query(ctx, catalog.Filter{SC: t.l.Profile.Spacecraft, Instrument: []string{bm.Instrument},
-		Rate: []string{bm.Rate}, Level: []string{bm.Level}, Descriptor: []string{bm.Descriptor}, From: day, To: day})
-	if err != nil {
-		return fmt.Errorf("sitl trigger: burst metadata of %s: %w", day.Format(time.DateOnly), err)
-	}
-	var have []string
-	for _, r := range recs {
-		if r.Start.Equal(day) && !slices.Contains(have, r.SC) {
-			have = append(have, r.SC)
-		}
-	}
-	if len(have) < len(t.l.Profile.Spacecraft) {
-		return nil // wait for the others
-	}
-	win, err := DayWindow(day, t.l.Profile.Burst.BufferSeconds)
-	if err != nil {
-		return fmt.Errorf("sitl trigger: %w", err)
-	}
-	win.Deadline = t.l.Clock.Now().Add(t.deadline).UTC()
-	id, started, err := t.w.StartSITLCycle(ctx, win)
-	if err != nil {
-		return err
-	}
-	if started {
-		t.l.Log.Info("SITL cycle started", "day", day.Format(time.DateOnly), "execution", id, "deadline", win.Deadline.Format(time.RFC3339))
-	}
-	return nil
-}
-
-// DayWindow is the SITL window of a UTC day: its first buffer boundary at
-// or after midnight to the next midnight, in TAI seconds (no deadline).
+// DayWindow is the SITL window of a UTC day (sitlcycle.DayWindow).
 func DayWindow(day time.Time, bufferSeconds int) (sitlcycle.Window, error) {
-	day = day.UTC().Truncate(24 * time.Hour)
-	start, err := timeutil.UTCToTAI(day)
-	if err != nil {
-		return sitlcycle.Window{}, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
-	}
-	end, err := timeutil.UTCToTAI(day.AddDate(0, 0, 1))
-	if err != nil {
-		return sitlcycle.Window{}, fmt.Errorf("day %s: %w", day.Format(time.DateOnly), err)
-	}
-	if b := int64(bufferSeconds); b > 0 && start%b != 0 {
-		start += b - start%b
-	}
-	return sitlcycle.Window{StartTAI: start, EndTAI: end}, nil
+	return sitlcycle.DayWindow(day, bufferSeconds)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	apifn "github.com/magpie-sdc/magpie/shared/lambdaenv/api"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/indexer"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/processor"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/sweeper"
@@ -19,6 +20,7 @@ func Functions() map[string]lambdaenv.Builder {
 	return map[string]lambdaenv.Builder{
 		"api":       apifn.Build,
 		"indexer":   indexer.Build,
+		"processor": processor.Build,
 		"reprocess": reprocess.Build,
 		"sitl":      sitl.Build,
 		"sweeper":   sweeper.Build,
