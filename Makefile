@@ -12,7 +12,7 @@ BIN := bin/magpie
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: run build test test-go test-infra deps deps-apt deps-emulators deps-sfn vet fmt bench clean help \
-	functions synth deploy deploy-local diff
+	functions synth deploy deploy-local scenario-deployed diff
 
 help:
 	@echo "make run    simulate $(DAYS) day(s) from $(DAY) for every spacecraft and serve the SDC at http://$(ADDR)/"
@@ -115,7 +115,7 @@ synth: functions
 	@ls cdk.out/*.template.json
 
 deploy: functions
-	$(INFRA_ENV) $(CDK) deploy -c stage=$(STAGE) --require-approval broadening
+	$(INFRA_ENV) $(CDK) deploy -c stage=$(STAGE) --require-approval broadening --outputs-file dist/outputs-$(STAGE).json
 
 diff: functions
 	$(INFRA_ENV) $(CDK) diff -c stage=$(STAGE)
@@ -123,7 +123,12 @@ diff: functions
 # deploy-local: LocalStack (needs Docker and a LocalStack auth token).
 deploy-local: functions
 	$(INFRA_ENV) $(CDKLOCAL) bootstrap -c stage=$(STAGE)
-	$(INFRA_ENV) $(CDKLOCAL) deploy -c stage=$(STAGE) --require-approval never
+	$(INFRA_ENV) $(CDKLOCAL) deploy -c stage=$(STAGE) --require-approval never --outputs-file dist/outputs-$(STAGE).json
+
+# scenario-deployed: the ops scenario's deployed mode against the stage
+# `make deploy` or `make deploy-local` last deployed (drives and observes).
+scenario-deployed:
+	MAGPIE_DEPLOYED_OUTPUTS=$(CURDIR)/dist/outputs-$(STAGE).json $(GO) test -count=1 -v -timeout 60m -run TestDeployedScenario ./localstack/scenario
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -50,7 +50,7 @@ func wireProcessor(fn awslambda.Function, r *Resources) {
 	grantEnsureTables(fn, r, pipeline.JobsSpec.Name)
 	r.Bus.GrantPutEventsTo(fn, nil)
 
-	dlq := awssqs.NewQueue(fn, jsii.String("ProcessingDLQ"), &awssqs.QueueProps{
+	dlq := awssqs.NewQueue(fn, jsii.String(processingDLQChild), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),

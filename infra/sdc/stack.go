@@ -90,6 +90,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (*SDC, error) {
 	sdc.Access = NewAccess(stack, "Access", s, sdc.Storage, sdc.Functions.ByName["api"])
 	w := Watched{Storage: sdc.Storage, Functions: sdc.Functions, Workflows: sdc.Workflows, Bus: bus, Profile: p.Profile.ID, API: sdc.Access.API}
 	sdc.Monitoring = NewMonitoring(stack, "Monitoring", w, topic)
+	addOutputs(sdc, s, bus.EventBusName())
 	suppressNag(stack)
 	return sdc, nil
 }
