@@ -12,10 +12,14 @@ import (
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/runtime"
 	"github.com/magpie-sdc/magpie/shared/store"
+	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 )
 
-// usersCommand manages team members of a stopped local SDC:
-// magpie users add|list|remove.
+// usersCommand manages team members (HTTP Basic accounts of the MMS
+// clients and the CLI): magpie users add|list|remove, on a stopped local
+// SDC, or with --table-prefix on a deployed one's DynamoDB users table
+// (AWS credentials and region from the environment, as the AWS CLI takes
+// them).
 func usersCommand(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		return fail(stderr, 2, "usage: magpie users add|list|remove [flags] (magpie users add -h)")
@@ -23,6 +27,7 @@ func usersCommand(args []string, stdout, stderr io.Writer) int {
 	sub, args := args[0], args[1:]
 	fs := newFlags("users "+sub, stderr)
 	data := fs.String("data", defaultDataDir(), "data folder")
+	prefix := fs.String("table-prefix", "", "a deployed stage's DynamoDB table prefix (stack output TablePrefix, e.g. magpie-staging-): manage its users instead of the local SDC's")
 	var roles, passwordEnv *string
 	var replace *bool
 	if sub == "add" {
@@ -34,15 +39,25 @@ func usersCommand(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	ctx := context.Background()
-	sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data})
-	if err != nil {
-		if errors.Is(err, runtime.ErrDataDirBusy) {
-			return fail(stderr, 2, "%v", err)
+	var tables store.TableStore
+	if *prefix != "" {
+		cfg, err := awsstore.LoadConfig(ctx)
+		if err != nil {
+			return fail(stderr, 2, "AWS configuration: %v", err)
 		}
-		return fail(stderr, 1, "%v", err)
+		tables = awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), *prefix)
+	} else {
+		sdc, err := runtime.Open(ctx, runtime.Config{DataDir: *data})
+		if err != nil {
+			if errors.Is(err, runtime.ErrDataDirBusy) {
+				return fail(stderr, 2, "%v", err)
+			}
+			return fail(stderr, 1, "%v", err)
+		}
+		defer sdc.Close()
+		tables = sdc.Tables
 	}
-	defer sdc.Close()
-	users := auth.NewUsers(sdc.Tables, clock.Real{})
+	users := auth.NewUsers(tables, clock.Real{})
 	if err := users.EnsureTable(ctx); err != nil {
 		return fail(stderr, 1, "%v", err)
 	}
