@@ -14,9 +14,9 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burstplot"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
+	g "maragu.dev/gomponents"
+	h "maragu.dev/gomponents/html"
 )
-
-var burstTemplate = pageTemplate("burst.html")
 
 // metricsDays is the span of the burst-memory metrics, as the mission plots them.
 const metricsDays = 30
@@ -126,7 +126,98 @@ func (s *Server) burstPage(w http.ResponseWriter, r *http.Request) {
 		}
 		slices.Sort(d.States)
 	}
-	s.render(w, burstTemplate, d)
+	s.render(w, "burst", burstView(d))
+}
+
+func burstView(d burstData) g.Node {
+	return page(d.pageBase,
+		h.H2(g.Text("SITL cycle")),
+		cycleCards(d),
+		g.If(d.Available, g.Group{
+			h.H2(g.Text("BDM buffer counts and burst synch")),
+			h.Table(
+				h.Tr(th("Spacecraft"), g.Map(d.States, func(st string) g.Node { return thNum(st + " buffers") }),
+					thNum("Held on board"), thNum("Held MB"), thNum("Behind (Mbit)")),
+				g.Map(d.Reports, func(r burst.BufferCounts) g.Node {
+					return h.Tr(td(r.Observatory), g.Map(d.States, func(st string) g.Node { return tdNum(decimal(r.ByStatus[st])) }),
+						tdNum(decimal(r.Held)), tdNum(fmt.Sprintf("%.0f", r.HeldMB)), tdNum(fmt.Sprintf("%.0f", r.BehindMegabits)))
+				}),
+			),
+			muted(g.Text("As JSON: "), link("/api/v1/burst/reports", "/api/v1/burst/reports")),
+			h.H2(g.Text("Burst memory metrics, last 30 days")),
+			h.Div(h.Class("chart"), h.Img(h.Src("/team/burst/metrics.png"),
+				h.Alt("burst memory metrics: held, overwritten, transmitted, new by category, new by status"), h.Width("864"))),
+			muted(g.Text("As JSON: "), link("/api/v1/burst/metrics", "/api/v1/burst/metrics")),
+		}),
+		g.Iff(d.Cycle != nil, func() g.Node { return absSelections(d) }),
+		segmentsTable(d),
+	)
+}
+
+func cycleCards(d burstData) g.Node {
+	c := d.Cycle
+	if c == nil {
+		return muted(g.Text("No SITL cycle yet: one starts when a day's burst metadata is in from every spacecraft."))
+	}
+	applied := c.Source
+	if applied == "" {
+		applied = "–"
+	}
+	return h.Div(h.Class("cards"),
+		card(c.Status, g.Text("cycle "+c.ID)),
+		card(d.WindowStart, g.Text("window start (UTC)")),
+		card(d.WindowEnd, g.Text("window end (UTC)")),
+		card(when(c.Window.Deadline), g.Text("deadline (UTC)")),
+		card(decimal(c.Submissions), g.Text("submissions")),
+		card(applied, g.Text("applied")),
+		card(decimal(len(d.ABS))+" · "+decimal(d.ABSBuffers), g.Text("ABS segments · buffers")),
+	)
+}
+
+func absSelections(d burstData) g.Node {
+	var rows g.Node
+	if len(d.ABS) == 0 {
+		rows = muted(g.Text("ABS selected nothing in this window."))
+	} else {
+		rows = h.Table(
+			h.Tr(th("Start (UTC)"), th("End (UTC)"), thNum("Buffers"), thNum("FOM")),
+			g.Map(d.ABS, func(a absRow) g.Node {
+				return h.Tr(td(a.Start), td(a.End), tdNum(decimal(a.Buffers)), tdNum(fmt.Sprintf("%.1f", a.FOM)))
+			}),
+		)
+	}
+	return g.Group{h.H2(g.Text("ABS selections of cycle " + d.Cycle.ID)), rows}
+}
+
+func segmentsTable(d burstData) g.Node {
+	if !d.Available {
+		return muted(g.Text("This server runs no burst data manager."))
+	}
+	heading := fmt.Sprintf("Segments (%d", d.Total)
+	if d.Truncated {
+		heading += fmt.Sprintf(", newest %d shown", len(d.Segments))
+	}
+	var rows g.Node
+	if len(d.Segments) == 0 {
+		rows = muted(g.Text("No segments yet."))
+	} else {
+		rows = h.Table(
+			h.Tr(thNum("Id"), th("Start (UTC)"), th("End (UTC)"), thNum("Buffers"), thNum("FOM"), thNum("Cat"), th("Status"), th("Source"),
+				g.Map(d.Spacecraft, func(sc string) g.Node { return thNum(sc + " held") }), th("Discussion")),
+			g.Map(d.Segments, func(sg segmentRow) g.Node {
+				return h.Tr(tdNum(decimal(sg.ID)), td(sg.Start), td(sg.End), tdNum(decimal(sg.Buffers)), tdNum(fmt.Sprintf("%.0f", sg.FOM)),
+					tdNum(decimal(sg.Category)),
+					h.Td(g.Text(sg.Status), g.If(sg.Playlist, g.Group{g.Text(" "), h.Span(h.Class("muted"), g.Text("(in playlist)"))})),
+					td(sg.Source), g.Map(sg.Alloc, func(n int) g.Node { return tdNum(decimal(n)) }), td(sg.Discussion))
+			}),
+		)
+	}
+	return g.Group{
+		h.H2(g.Text(heading + ")")),
+		muted(g.Text("All of them, with filters: "), link("/mms/sdc/sitl/latis/dap/mms_burst_data_segment.csv", "mms_burst_data_segment.csv"),
+			g.Text(" · events: "), link("/mms/sdc/sitl/latis/dap/mms_events_view.csv", "mms_events_view.csv")),
+		rows,
+	}
 }
 
 // metrics computes the burst-memory metrics of the days (?days=, 1–366,

@@ -22,7 +22,6 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/runtime"
-	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
@@ -317,7 +316,7 @@ func TestEventsDataset(t *testing.T) {
 	// A held contact that sends the 30-buffer segment, then a missed one.
 	ctx := context.Background()
 	held := time.Date(2015, 10, 16, 12, 0, 0, 0, time.UTC)
-	for _, ct := range []simulate.Contact{{Start: held, End: held.Add(time.Hour)}, {Start: held.Add(6 * time.Hour), End: held.Add(7 * time.Hour), Missed: true}} {
+	for _, ct := range []burst.Contact{{Start: held, End: held.Add(time.Hour)}, {Start: held.Add(6 * time.Hour), End: held.Add(7 * time.Hour), Missed: true}} {
 		if _, ran, err := f.wf.RunContact(ctx, ct, 100); err != nil || !ran {
 			t.Fatalf("contact %s: ran=%v %v", ct.Start, ran, err)
 		}

@@ -5,15 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/asl"
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/store"
+	g "maragu.dev/gomponents"
+	h "maragu.dev/gomponents/html"
 )
 
 // The campaigns pages show reprocessing campaigns to the team: what was
@@ -22,11 +28,6 @@ import (
 // durable record) and, when the SDC hosts its own workflows, the
 // executions of the reprocessing state machine (running campaigns and dry
 // runs, which store no summary).
-
-var (
-	campaignsTemplate = pageTemplate("campaigns.html")
-	campaignTemplate  = pageTemplate("campaign.html")
-)
 
 // campaignID is what a campaign id (an execution name) may be.
 var campaignID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
@@ -215,7 +216,7 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request) {
 			d.Refresh = 10
 		}
 	}
-	s.render(w, campaignsTemplate, d)
+	s.render(w, "campaigns", campaignsView(d))
 }
 
 type campaignData struct {
@@ -266,5 +267,147 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request) {
 	if d.Campaign.Status == string(asl.StatusRunning) {
 		d.Refresh = 10
 	}
-	s.render(w, campaignTemplate, d)
+	s.render(w, "campaign", campaignDetailView(d))
+}
+
+func campaignsView(d campaignsData) g.Node {
+	if !d.Configured {
+		return page(d.pageBase, muted(g.Text("This server runs no reprocessing workflows, so there are no campaigns to show.")))
+	}
+	var list g.Node
+	if len(d.Campaigns) == 0 {
+		list = muted(g.Text("No campaigns yet. Start one with "), h.Code(g.Text("magpie reprocess")), g.Text(" or "),
+			h.Code(g.Text("POST /api/v1/reprocess")), g.Text("."))
+	} else {
+		list = h.Table(
+			h.Tr(th("Campaign"), th("Status"), th("Request"), th("Reason"), thNum("Jobs"), thNum("Succeeded"), thNum("Failed"), thNum("NOTRUN"),
+				thNum("Estimate"), th("Started (UTC)"), thNum("Took"), th("Links")),
+			g.Map(d.Campaigns, func(c campaignView) g.Node { return campaignRow(c, d.NowTime) }),
+		)
+	}
+	return page(d.pageBase,
+		h.Div(h.Class("cards"),
+			card(decimal(len(d.Campaigns)), g.Text("campaigns")),
+			g.Map(slices.Sorted(maps.Keys(d.Counts)), func(st string) g.Node {
+				return h.Div(h.Class("card"), h.B(h.Class("status-"+st), g.Text(decimal(d.Counts[st]))), g.Text(st))
+			}),
+		),
+		h.H2(g.Text("Campaigns, newest first")),
+		list,
+	)
+}
+
+func campaignRow(c campaignView, now time.Time) g.Node {
+	outcome := func(n int) string {
+		if c.DryRun {
+			return ""
+		}
+		return decimal(n)
+	}
+	failed := g.Text(outcome(c.Failed))
+	if !c.DryRun && c.Failed > 0 {
+		failed = h.Span(h.Class("bad"), g.Text(decimal(c.Failed)))
+	}
+	estimate := ""
+	if c.Estimate != nil {
+		estimate = fmt.Sprintf("$%.4f", c.Estimate.TotalDollars)
+	}
+	return h.Tr(
+		h.Td(h.A(h.Href("/team/campaigns/"+c.ID), h.Code(h.Title(c.ID), g.Text(short(c.ID))))),
+		h.Td(h.Class("status-"+c.Status), g.Text(c.Status), g.If(c.DryRun, g.Group{g.Text(" "), h.Span(h.Class("muted"), g.Text("(dry run)"))})),
+		td(c.What()), td(c.Request.Reason),
+		tdNum(decimal(c.Jobs)),
+		tdNum(outcome(c.Succeeded)),
+		h.Td(h.Class("num"), failed),
+		tdNum(outcome(c.NotRun)),
+		tdNum(estimate),
+		td(when(c.Started)), tdNum(c.Duration(now)),
+		h.Td(link("/team/campaigns/"+c.ID, "details"), g.Text(" · "), link("/api/v1/reprocess/"+c.ID, "JSON")),
+	)
+}
+
+func campaignDetailView(d campaignData) g.Node {
+	c := d.Campaign
+	duration := c.Duration(d.NowTime)
+	if duration == "" {
+		duration = "–"
+	}
+	status := "status"
+	if c.DryRun {
+		status = "dry run"
+	}
+	errorText := c.Error
+	if c.Summary == nil && c.Cause != "" {
+		errorText += ": " + c.Cause
+	}
+	row := func(label string, value ...g.Node) g.Node { return h.Tr(th(label), h.Td(value...)) }
+	return page(d.pageBase,
+		h.P(h.Class("crumbs"), link("/team/campaigns", "Campaigns"), g.Text(" › "), h.Code(g.Text(c.ID))),
+		h.Div(h.Class("cards"),
+			h.Div(h.Class("card"), h.B(h.Class("status-"+c.Status), g.Text(c.Status)), g.Text(status)),
+			card(decimal(c.Jobs), g.Text("jobs")),
+			g.If(!c.DryRun, g.Group{
+				h.Div(h.Class("card"), h.B(h.Class("status-SUCCEEDED"), g.Text(decimal(c.Succeeded))), g.Text("succeeded")),
+				h.Div(h.Class("card"), h.B(h.Class("status-FAILED"), g.Text(decimal(c.Failed))), g.Text("failed")),
+				h.Div(h.Class("card"), h.B(h.Class("status-NOTRUN"), g.Text(decimal(c.NotRun))), g.Text("NOTRUN")),
+				g.If(c.Others > 0, card(decimal(c.Others), g.Text("not finished"))),
+			}),
+			card(duration, g.Text("duration")),
+		),
+		g.If(c.Error != "", h.P(h.Class("bad"), g.Text(errorText))),
+		h.H2(g.Text("Request")),
+		h.Table(
+			row("What", g.Text(c.What())),
+			row("Reason", g.Text(c.Request.Reason)),
+			row("Dry run", g.Text(strconv.FormatBool(c.Request.DryRun))),
+			row("Concurrency", g.Text(decimal(c.Request.Concurrency))),
+			row("Tolerated failures", g.Text(fmt.Sprint(c.Request.ToleratedFailurePercentage)+" %")),
+			row("Started (UTC)", g.Text(when(c.Started))),
+			row("Finished (UTC)", g.Text(when(c.Finished))),
+			g.If(c.ExecutionID != "", row("Execution", h.Code(g.Text(c.ExecutionID)), g.Text(" · "), link("/api/v1/reprocess/"+c.ID, "JSON"))),
+		),
+		g.If(len(c.ByReason) > 0, g.Group{
+			h.H2(g.Text("Planned jobs by reason")),
+			h.Table(h.Tr(th("Reason"), thNum("Jobs")), g.Map(slices.Sorted(maps.Keys(c.ByReason)), func(reason string) g.Node {
+				return h.Tr(td(reason), tdNum(decimal(c.ByReason[reason])))
+			})),
+		}),
+		g.Iff(c.Estimate != nil, func() g.Node { return estimateTable(c.Estimate) }),
+		g.Iff(c.Summary != nil, func() g.Node { return campaignOutcome(c.Summary) }),
+	)
+}
+
+func estimateTable(e *campaign.Estimate) g.Node {
+	row := func(label, value string) g.Node { return h.Tr(th(label), tdNum(value)) }
+	return g.Group{
+		h.H2(g.Text("Estimate")),
+		h.Table(
+			row("Jobs · items", decimal(e.Jobs)+" · "+decimal(e.Items)),
+			row("Input", humanBytes(e.InputBytes)),
+			row("Lambda", fmt.Sprintf("%d requests, %.1f GB-s: $%.4f", e.LambdaRequests, e.LambdaGBSeconds, e.LambdaDollars)),
+			row("Step Functions", fmt.Sprintf("%d transitions, %d child executions: $%.4f", e.StateTransitions, e.ChildExecutions, e.StepFunctionsDollars)),
+			row("S3", fmt.Sprintf("%d GETs, %d PUTs: $%.4f", e.S3Gets, e.S3Puts, e.S3Dollars)),
+			h.Tr(th("Total"), h.Td(h.Class("num"), h.B(g.Textf("$%.4f", e.TotalDollars)))),
+		),
+		muted(g.Text(e.PriceSource)),
+	}
+}
+
+func campaignOutcome(sum *campaign.Summary) g.Node {
+	var versions g.Node
+	if len(sum.NewVersions) == 0 {
+		versions = muted(g.Text("None: every planned job was already up to date or did not succeed."))
+	} else {
+		versions = h.Table(h.Tr(th("File")), g.Map(sum.NewVersions, func(name string) g.Node {
+			return h.Tr(h.Td(h.A(h.Href("/team/files/"+url.PathEscape(name)+"/download"), h.Code(g.Text(name)))))
+		}))
+	}
+	return g.Group{
+		h.H2(g.Textf("New versions (%d)", len(sum.NewVersions))),
+		versions,
+		h.P(link("/team/jobs", "Processing jobs"), g.If(sum.ItemFailures > 0, g.Group{
+			g.Text(" · "), h.Span(h.Class("bad"), g.Textf("%d failed items", sum.ItemFailures)),
+			g.Text(" ("), link("/team/jobs?status=FAILED", "failed jobs"), g.Text(")"),
+		})),
+	}
 }

@@ -3,16 +3,15 @@ package api
 import (
 	"fmt"
 	"html"
-	"html/template"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/latis"
+	g "maragu.dev/gomponents"
+	h "maragu.dev/gomponents/html"
 )
-
-var eventsTemplate = pageTemplate("events.html")
 
 const (
 	// defaultEventDays is the span shown when no dates are asked for.
@@ -47,7 +46,7 @@ type eventRow struct {
 type eventsData struct {
 	pageBase
 	From, To  string
-	Timeline  template.HTML
+	Timeline  string // SVG markup, every interpolated string escaped
 	Events    []eventRow
 	Total     int
 	Truncated bool
@@ -121,7 +120,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Events = append(d.Events, row)
 	}
-	s.render(w, eventsTemplate, d)
+	s.render(w, "events", eventsView(d))
 }
 
 func mapKeys(m map[string]string) func(func(string) bool) {
@@ -177,7 +176,7 @@ func latestEventDay(evs []latis.Event, now time.Time) time.Time {
 
 // eventsSVG draws one row per event type and spacecraft over [from, end):
 // spans as bars, instants (apogee, perigee) as ticks, each with a tooltip.
-func eventsSVG(evs []latis.Event, from, end time.Time) template.HTML {
+func eventsSVG(evs []latis.Event, from, end time.Time) string {
 	const labelW, plotW, rowH, top = 170, 840, 20, 34
 	type key struct{ typ, sc string }
 	var keys []key
@@ -233,5 +232,36 @@ func eventsSVG(evs []latis.Event, from, end time.Time) template.HTML {
 		}
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) // every interpolated string above is escaped
+	return b.String() // every interpolated string above is escaped
+}
+
+func eventsView(d eventsData) g.Node {
+	var events g.Node
+	if len(d.Events) == 0 {
+		events = muted(g.Text("No events in these days."))
+	} else {
+		events = g.Group{
+			legend(d.Legend),
+			h.Div(h.Class("chart"), g.Raw(d.Timeline)),
+			h.H2(g.Text("Events"), g.If(d.Truncated, g.Textf(" (first %d shown)", len(d.Events)))),
+			h.Table(
+				h.Tr(th("Start (UTC)"), th("End (UTC)"), th("Type"), th("Spacecraft"), th("Source"), th("Description"), th("Orbit"), th("Tag")),
+				g.Map(d.Events, func(e eventRow) g.Node {
+					return h.Tr(td(e.Start), td(e.End), td(e.Type), td(e.SC), td(e.Source),
+						h.Td(g.Text(e.Description), g.If(e.Discussion != "", g.Group{g.Text(" "), h.Span(h.Class("muted"), g.Text("("+e.Discussion+")"))})),
+						td(e.Orbit), td(e.Tag))
+				}),
+			),
+		}
+	}
+	return page(d.pageBase,
+		h.Form(h.Class("filters"), h.Method("get"), h.Action(d.Prefix+"/events"),
+			h.Label(g.Text("From (UTC day)"), h.Input(h.Type("date"), h.Name("start_date"), h.Value(d.From))),
+			h.Label(g.Text("To (UTC day)"), h.Input(h.Type("date"), h.Name("end_date"), h.Value(d.To))),
+			h.Button(h.Type("submit"), g.Text("Show")),
+		),
+		h.H2(g.Textf("Timeline %s to %s · %d events", d.From, d.To, d.Total)),
+		events,
+		muted(g.Text("All events, with filters: "), link(d.CSV, "mms_events_view.csv")),
+	)
 }

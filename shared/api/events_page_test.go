@@ -2,11 +2,10 @@ package api
 
 import (
 	"context"
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/magpie-sdc/magpie/shared/simulate"
 )
 
 // TestEventsPage checks the mission events page: the latest 7 days by
@@ -21,7 +20,7 @@ func TestEventsPage(t *testing.T) {
 	}
 	f.applied(t)
 	held := time.Date(2015, 10, 16, 12, 0, 0, 0, time.UTC)
-	for _, ct := range []simulate.Contact{{Start: held, End: held.Add(time.Hour)}, {Start: held.Add(6 * time.Hour), End: held.Add(7 * time.Hour), Missed: true}} {
+	for _, ct := range []burst.Contact{{Start: held, End: held.Add(time.Hour)}, {Start: held.Add(6 * time.Hour), End: held.Add(7 * time.Hour), Missed: true}} {
 		if _, ran, err := f.wf.RunContact(context.Background(), ct, 100); err != nil || !ran {
 			t.Fatalf("contact %s: ran=%v %v", ct.Start, ran, err)
 		}

@@ -62,7 +62,7 @@ type fixture struct {
 // password of every fixture user; the user names are their roles.
 const password = "password-123"
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.NewFake(ingestTime)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"html/template"
 	"net/http"
 	"regexp"
 	"slices"
@@ -20,14 +19,6 @@ import (
 // Pages for people: server-rendered, no JavaScript, every one of them
 // passing records through visible() like the JSON routes do. Each page is
 // served twice, publicly and under /team/ behind a login.
-
-var (
-	browseTemplate       = pageTemplate("browse.html")
-	availabilityTemplate = pageTemplate("availability.html")
-	recentTemplate       = pageTemplate("recent.html")
-	jobsTemplate         = pageTemplate("jobs.html")
-	quarantineTemplate   = pageTemplate("quarantine.html")
-)
 
 // token is what a spacecraft, instrument or level path segment may be.
 var token = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -143,7 +134,7 @@ func (s *Server) browse(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, browseTemplate, d)
+	s.render(w, "browse", browseView(d))
 }
 
 func segs0(segs []string) string {
@@ -263,7 +254,7 @@ func (s *Server) recentPage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err)
 		return
 	}
-	s.render(w, recentTemplate, d)
+	s.render(w, "recent", recentView(d))
 }
 
 type jobsData struct {
@@ -297,7 +288,7 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) {
 		// List returns status by status; people read newest first.
 		sort.SliceStable(d.Jobs, func(i, j int) bool { return d.Jobs[i].Created.After(d.Jobs[j].Created) })
 	}
-	s.render(w, jobsTemplate, d)
+	s.render(w, "jobs", jobsView(d))
 }
 
 type quarantineData struct {
@@ -312,7 +303,7 @@ func (s *Server) quarantinePage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err)
 		return
 	}
-	s.render(w, quarantineTemplate, d)
+	s.render(w, "quarantine", quarantineView(d))
 }
 
 // levelColors colour the coverage chart by data level.
@@ -329,7 +320,8 @@ func levelColor(l string) string {
 
 type chart struct {
 	Title string
-	SVG   template.HTML
+	// SVG is markup whose every interpolated string is already escaped.
+	SVG string
 }
 
 type availabilityData struct {
@@ -420,7 +412,7 @@ func (s *Server) availabilityPage(w http.ResponseWriter, r *http.Request) {
 	for _, l := range ls {
 		d.Legend = append(d.Legend, crumb{l, levelColor(l)})
 	}
-	s.render(w, availabilityTemplate, d)
+	s.render(w, "availability", availabilityView(d))
 }
 
 // chartRange reads the date range of the chart; by default the 30 days up
@@ -479,7 +471,7 @@ type coverageRow struct {
 
 // coverageSVG draws a grid of days (columns) × products (rows); a present
 // day is a cell in its level's colour linking to that day in the browser.
-func coverageSVG(rows []coverageRow, from, to time.Time, link func(level, day string) string) template.HTML {
+func coverageSVG(rows []coverageRow, from, to time.Time, link func(level, day string) string) string {
 	const labelW, cellW, cellH, top = 170, 16, 18, 34
 	var days []time.Time
 	for t := from; !t.After(to); t = t.AddDate(0, 0, 1) {
@@ -515,5 +507,5 @@ func coverageSVG(rows []coverageRow, from, to time.Time, link func(level, day st
 		}
 	}
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) // every interpolated string above is escaped
+	return b.String() // every interpolated string above is escaped
 }

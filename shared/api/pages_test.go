@@ -25,7 +25,7 @@ var qlMagenta = color.RGBA{255, 0, 255, 255}
 
 // plotPNG draws a small but real plot: axes, a sine-like trace and a
 // magenta block.
-func plotPNG(t *testing.T) []byte {
+func plotPNG(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 400, 240))
 	for y := 0; y < 240; y++ {
@@ -66,7 +66,7 @@ func tri(x float64) float64 {
 
 // pagesFixture is the API fixture plus a quick-look plot, a jobs table with
 // a failed job, and a handler that knows the jobs.
-func pagesFixture(t *testing.T) (*fixture, *Server) {
+func pagesFixture(t testing.TB) (*fixture, *Server) {
 	t.Helper()
 	f := newFixture(t)
 	ctx := context.Background()
@@ -90,7 +90,7 @@ func pagesFixture(t *testing.T) (*fixture, *Server) {
 	return f, New(b)
 }
 
-func getPage(t *testing.T, h http.Handler, path, user string) (int, string) {
+func getPage(t testing.TB, h http.Handler, path, user string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	if user != "" {

@@ -1,79 +1,16 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"embed"
-	"fmt"
-	"html/template"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
+	g "maragu.dev/gomponents"
+	h "maragu.dev/gomponents/html"
 )
-
-//go:embed templates/*.html
-var templateFS embed.FS
-
-var pageFuncs = template.FuncMap{
-	"bytes": humanBytes,
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2006-01-02 15:04:05")
-	},
-	"day":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"short": func(s string) string { return s[:min(len(s), 12)] },
-	// safeCSS marks the chart's fixed level colours as CSS values.
-	"safeCSS": func(s string) template.CSS { return template.CSS(s) },
-}
-
-// pageTemplate parses one page with the shared layout (head, nav bar, foot).
-func pageTemplate(file string) *template.Template {
-	return template.Must(template.New(file).Funcs(pageFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+file))
-}
-
-var statusTemplate = pageTemplate("status.html")
-
-// pageBase is what the layout of every page needs.
-type pageBase struct {
-	Title, Mission, MissionName, Now string
-	// Active names the nav bar entry of the page.
-	Active string
-	// Team pages live under /team/ (Prefix), where the browser sends the
-	// credentials it signed in with; DL is where file bytes are linked.
-	Team         bool
-	Prefix, Here string
-	DL           string
-	Refresh      int
-}
-
-func (s *Server) base(r *http.Request, title, active string) pageBase {
-	b := pageBase{Title: title, Mission: s.b.Profile.ID, MissionName: s.b.Profile.Name, Active: active,
-		Now: s.b.Clock.Now().UTC().Format("2006-01-02 15:04:05"), DL: "/api/v1/files/"}
-	// The query is left off: it would echo whatever the caller asked for.
-	b.Here = strings.TrimPrefix(r.URL.Path, "/team")
-	if s.teamView(r) {
-		b.Team, b.Prefix, b.DL = true, "/team", "/team/files/"
-	}
-	return b
-}
-
-// render executes a page into a buffer first, so a template error is a
-// clean 500 rather than half a page.
-func (s *Server) render(w http.ResponseWriter, t *template.Template, data any) {
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		s.internal(w, fmt.Errorf("render %s: %w", t.Name(), err))
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(buf.Bytes())
-}
 
 type statusData struct {
 	pageBase
@@ -117,7 +54,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		st := s.b.BusStats()
 		d.Bus = &st
 	}
-	s.render(w, statusTemplate, d)
+	s.render(w, "status", statusView(d))
 }
 
 // latestQuickLooks finds the latest day (by time tag) among recently
@@ -160,14 +97,77 @@ func isQuickLook(r catalog.Record) bool {
 	return r.Kind == catalog.KindScience && r.Level == "ql" && r.Ext == "png"
 }
 
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+func statusView(d statusData) g.Node {
+	return page(d.pageBase,
+		h.Div(h.Class("cards"),
+			card(decimal(d.Products), g.Text("products")),
+			card(decimal(len(d.Recent)), g.Text("recent files")),
+			g.If(d.Team, h.Div(h.Class("card"), h.A(h.Href("/team/quarantine"),
+				h.B(g.If(len(d.Quarantine) > 0, h.Class("bad")), g.Text(decimal(len(d.Quarantine)))), g.Text("in quarantine")))),
+			g.Iff(d.Bus != nil, func() g.Node {
+				return card(decimal(d.Bus.Delivered), g.Text("events handled"),
+					g.If(d.Bus.Failed > 0, g.Group{g.Text(" · "), h.Span(h.Class("bad"), g.Text(decimal(d.Bus.Failed)+" failed"))}))
+			}),
+		),
+		h.H2(g.Text("Quick-look plots"), g.If(d.QLDay != "", g.Text(" · "+d.QLDay))),
+		qlThumbs(d),
+		h.H2(g.Text("Recently ingested")),
+		recentIngested(d),
+		g.If(d.Team, g.Group{h.H2(g.Text("Quarantine")), quarantineBrief(d.Quarantine)}),
+		muted(g.Text("JSON: "), link("/api/v1/files/recent", "recent files"), g.Text(" · "), link("/api/v1/quarantine", "quarantine"),
+			g.Text(" · "), link("/healthz", "health"), g.Text(" · "), link("/api/v1/openapi.json", "OpenAPI")),
+	)
+}
+
+// qlThumbs shows the latest day's quick-look plots, each linking its day.
+func qlThumbs(d statusData) g.Node {
+	if len(d.QL) == 0 {
+		if d.Team {
+			return muted(g.Text("No quick-look plots yet."))
+		}
+		return muted(g.Text("Quick-look plots are team-only: "), link("/team/", "sign in"), g.Text(" to see them."))
 	}
-	return fmt.Sprintf("%d B", n)
+	return h.Div(h.Class("ql thumbs"), g.Map(d.QL, func(r catalog.Record) g.Node {
+		caption := r.SC + " " + r.Instrument + " " + r.Rate
+		if r.Descriptor != "" {
+			caption += " " + r.Descriptor
+		}
+		return h.Figure(
+			h.A(h.Href(d.fileHref(r.Name)), h.Img(h.Src(d.fileHref(r.Name)), h.Alt(r.Name), h.Loading("lazy"))),
+			h.FigCaption(g.Text(caption+" · "), link(d.Prefix+"/browse/"+r.SC+"/"+r.Instrument+"/ql/"+dayOf(r.Start), "day")),
+		)
+	}))
+}
+
+func recentIngested(d statusData) g.Node {
+	if len(d.Recent) == 0 {
+		return muted(g.Text("Nothing ingested yet. Drop files into the dropbox folder, or upload with "),
+			h.Code(g.Text("magpie ingest --server URL FILE…")), g.Text("."))
+	}
+	return h.Table(
+		h.Tr(th("File"), th("Level"), thNum("Size"), th("Ingested (UTC)")),
+		g.Map(d.Recent, func(r catalog.Record) g.Node {
+			return h.Tr(tdCode(r.Name), td(levelOrKind(r)), tdNum(humanBytes(r.Size)), td(when(r.Ingested)))
+		}),
+	)
+}
+
+func quarantineBrief(q []ingest.QuarantineReason) g.Node {
+	if len(q) == 0 {
+		return muted(g.Text("No quarantined files."))
+	}
+	return h.Table(
+		h.Tr(th("File"), th("Reason"), th("Code"), th("When (UTC)")),
+		g.Map(q, func(r ingest.QuarantineReason) g.Node {
+			return h.Tr(tdCode(r.FileName), td(r.Reason), tdCode(r.Code), td(r.QuarantinedAt))
+		}),
+	)
+}
+
+// levelOrKind is a science file's level, or an ancillary file's kind.
+func levelOrKind(r catalog.Record) string {
+	if r.Level != "" {
+		return r.Level
+	}
+	return r.Kind
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/latis"
-	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 )
@@ -41,7 +40,7 @@ type Workflows struct {
 	Segments func(ctx context.Context) ([]*burst.Segment, error)
 	// Contacts lists the ground-station contacts (the events dataset's
 	// dsn_contact rows), held and missed.
-	Contacts func(ctx context.Context) ([]simulate.Contact, error)
+	Contacts func(ctx context.Context) ([]burst.Contact, error)
 }
 
 // maxSelectionBytes bounds a submission body: a few thousand rows.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/simulate"
@@ -52,7 +53,7 @@ func (c *ContactLog) Has(ctx context.Context, start time.Time) (bool, error) {
 
 // Record stores a contact once: a second record of the same start is
 // store.ErrConditionFailed.
-func (c *ContactLog) Record(ctx context.Context, ct simulate.Contact) error {
+func (c *ContactLog) Record(ctx context.Context, ct burst.Contact) error {
 	sent, err := json.Marshal(ct.Sent)
 	if err != nil {
 		return fmt.Errorf("contacts: encode: %w", err)
@@ -66,8 +67,8 @@ func (c *ContactLog) Record(ctx context.Context, ct simulate.Contact) error {
 }
 
 // List returns the recorded contacts by start.
-func (c *ContactLog) List(ctx context.Context) ([]simulate.Contact, error) {
-	var out []simulate.Contact
+func (c *ContactLog) List(ctx context.Context) ([]burst.Contact, error) {
+	var out []burst.Contact
 	q := store.Query{PK: contactsPK}
 	for {
 		page, err := c.tables.Query(ctx, ContactsTable, q)
@@ -80,7 +81,7 @@ func (c *ContactLog) List(ctx context.Context) ([]simulate.Contact, error) {
 			if err := errors.Join(err1, err2); err != nil {
 				return nil, fmt.Errorf("contacts: item %q: %w", it.String("sk"), err)
 			}
-			ct := simulate.Contact{Start: start, End: end, Missed: it.Bool("missed")}
+			ct := burst.Contact{Start: start, End: end, Missed: it.Bool("missed")}
 			if s := it.String("sent"); s != "" && s != "null" {
 				if err := json.Unmarshal([]byte(s), &ct.Sent); err != nil {
 					return nil, fmt.Errorf("contacts: item %q: sent: %w", it.String("sk"), err)
@@ -100,7 +101,7 @@ func (c *ContactLog) List(ctx context.Context) ([]simulate.Contact, error) {
 // observatory are downlinked. The contact is recorded with what each
 // observatory sent. A contact already recorded (a restart within its
 // period) is not run again: ran is false.
-func (w *Workflows) RunContact(ctx context.Context, ct simulate.Contact, buffers int) (out simulate.Contact, ran bool, err error) {
+func (w *Workflows) RunContact(ctx context.Context, ct burst.Contact, buffers int) (out burst.Contact, ran bool, err error) {
 	done, err := w.Contacts.Has(ctx, ct.Start)
 	if err != nil || done {
 		return ct, false, err

@@ -23,7 +23,7 @@ func TestContactsDownlinkInFOMOrder(t *testing.T) {
 	cfg := mission.Contacts{EveryHours: 6, DurationMinutes: 30, BuffersPerContact: capacity, MissedFraction: 0.25}
 	start := time.Date(2015, 10, 17, 0, 30, 0, 0, time.UTC)
 	// A seed whose first contacts miss about a quarter, the first one held.
-	var sched []simulate.Contact
+	var sched []burst.Contact
 	for cfg.Seed = 1; ; cfg.Seed++ {
 		var err error
 		if sched, err = simulate.ContactSchedule(cfg, start, start.Add(contacts*cfg.Every())); err != nil {

@@ -2,21 +2,12 @@ package simulate
 
 import (
 	"fmt"
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"math"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/mission"
 )
-
-// Contact is one ground-station contact of the simulated schedule.
-type Contact struct {
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Missed bool      `json:"missed"`
-	// Sent is how many buffers each observatory downlinked during a held
-	// contact (filled in by whoever runs the contact).
-	Sent map[string]int `json:"sent,omitempty"`
-}
 
 // maxContacts bounds one schedule listing, so a tiny period over a long
 // span is an error rather than an unbounded allocation.
@@ -27,7 +18,7 @@ const maxContacts = 1 << 20
 // period that divides a day); whether one is missed depends only on the
 // seed and its start, so any span of the schedule is the same every time
 // it is computed.
-func ContactSchedule(cfg mission.Contacts, from, to time.Time) ([]Contact, error) {
+func ContactSchedule(cfg mission.Contacts, from, to time.Time) ([]burst.Contact, error) {
 	if !cfg.Enabled() {
 		return nil, fmt.Errorf("contact schedule: no contacts configured")
 	}
@@ -36,7 +27,7 @@ func ContactSchedule(cfg mission.Contacts, from, to time.Time) ([]Contact, error
 	if slotStart(every, first).Before(from) {
 		first++
 	}
-	var out []Contact
+	var out []burst.Contact
 	for k := first; slotStart(every, k).Before(to); k++ {
 		if len(out) == maxContacts {
 			return nil, fmt.Errorf("contact schedule: more than %d contacts from %s to %s", maxContacts, from, to)
@@ -48,9 +39,9 @@ func ContactSchedule(cfg mission.Contacts, from, to time.Time) ([]Contact, error
 
 // ContactAt is the contact whose period holds t: the last contact that
 // starts at or before t.
-func ContactAt(cfg mission.Contacts, t time.Time) (Contact, error) {
+func ContactAt(cfg mission.Contacts, t time.Time) (burst.Contact, error) {
 	if !cfg.Enabled() {
-		return Contact{}, fmt.Errorf("contact schedule: no contacts configured")
+		return burst.Contact{}, fmt.Errorf("contact schedule: no contacts configured")
 	}
 	return contactAt(cfg, slotOf(cfg.Every(), t)), nil
 }
@@ -63,9 +54,9 @@ func NextContactStart(cfg mission.Contacts, t time.Time) (time.Time, error) {
 	return slotStart(cfg.Every(), slotOf(cfg.Every(), t)+1), nil
 }
 
-func contactAt(cfg mission.Contacts, k int64) Contact {
+func contactAt(cfg mission.Contacts, k int64) burst.Contact {
 	start := slotStart(cfg.Every(), k)
-	return Contact{Start: start, End: start.Add(cfg.Duration()), Missed: missed(cfg.Seed, k, cfg.MissedFraction)}
+	return burst.Contact{Start: start, End: start.Add(cfg.Duration()), Missed: missed(cfg.Seed, k, cfg.MissedFraction)}
 }
 
 // slotOf is the index of the contact period holding t (floor division).
