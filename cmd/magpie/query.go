@@ -107,8 +107,8 @@ func (c *apiClient) search(ctx context.Context, q url.Values, max int, fn func(c
 	n := 0
 	for {
 		var page struct {
-			Files  []catalog.Record `json:"files"`
-			Cursor string           `json:"cursor"`
+			Files      []catalog.Record `json:"files"`
+			NextCursor string           `json:"next_cursor"`
 		}
 		if err := c.getJSON(ctx, "/api/v1/files", q, &page); err != nil {
 			return err
@@ -122,10 +122,10 @@ func (c *apiClient) search(ctx context.Context, q url.Values, max int, fn func(c
 			}
 			n++
 		}
-		if page.Cursor == "" {
+		if page.NextCursor == "" {
 			return nil
 		}
-		q.Set("cursor", page.Cursor)
+		q.Set("cursor", page.NextCursor)
 	}
 }
 

@@ -3,7 +3,6 @@ package sdc
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
@@ -17,9 +16,12 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
-// Roles are the Cognito groups; the API reads a member's groups from the
-// JWT's cognito:groups claim.
-var Roles = []string{"team", "sitl", "operator", "admin"}
+// Roles are the Cognito groups, one per Magpie role (scientist, sitl,
+// super-sitl, operator): the api function reads a member's roles from the
+// token's cognito:groups claim (auth.CognitoVerifier). They are spelled out
+// rather than read from shared/auth, whose bcrypt dependency this module
+// does not carry.
+var Roles = []string{"scientist", "sitl", "super-sitl", "operator"}
 
 // PublicPrefix is the path under which CloudFront serves the public-release
 // bucket (cached); everything else goes to the API (uncached).
@@ -75,6 +77,11 @@ func NewAccess(scope constructs.Construct, id string, s Settings, st *Storage, a
 	defaultBehavior := publicBehavior
 	var extra *map[string]*awscloudfront.BehaviorOptions
 	if api != nil {
+		// The function verifies the pool's tokens itself (see newHTTPAPI).
+		if fn, ok := api.(awslambda.Function); ok {
+			fn.AddEnvironment(jsii.String("USER_POOL_ID"), a.UserPool.UserPoolId(), nil)
+			fn.AddEnvironment(jsii.String("USER_POOL_CLIENT_ID"), a.Client.UserPoolClientId(), nil)
+		}
 		a.API = newHTTPAPI(c, s, a, api)
 		apiOrigin := awscloudfrontorigins.NewHttpOrigin(
 			awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), a.API.ApiEndpoint(), nil)), nil)
@@ -114,10 +121,17 @@ func NewAccess(scope constructs.Construct, id string, s Settings, st *Storage, a
 	return a
 }
 
-// newHTTPAPI is the HTTP API, all routes to the api function. /v1/ (the
-// JSON API for team members) needs a Cognito JWT; the other routes serve the
-// public and the MMS SDC web services, whose clients send HTTP Basic
-// credentials that the function itself checks.
+// newHTTPAPI is the HTTP API, all routes to the api function, with no API
+// Gateway authorizer. A JWT authorizer rejects every request without a valid
+// Cognito token, so it can only guard paths that Cognito-token callers alone
+// use, and shared/api's route table has none: each path (the JSON API under
+// /api/v1/, the MMS web services, the pages, the LaTiS services) serves the
+// public anonymously and team members by HTTP Basic (the MMS clients, which
+// cannot do OAuth), by Magpie's own tokens or by Cognito tokens, with the
+// permission decided per route. So the function authenticates every request
+// (auth.Chain of the user pool's verifier and Magpie's tokens) and applies
+// the route table's permissions; an authorizer on a path no route serves
+// would protect nothing.
 func newHTTPAPI(c constructs.Construct, s Settings, a *Access, fn awslambda.IFunction) awsapigatewayv2.HttpApi {
 	logs := awslogs.NewLogGroup(c, jsii.String("APIAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     s.LogRetention(),
@@ -144,13 +158,6 @@ func newHTTPAPI(c constructs.Construct, s Settings, a *Access, fn awslambda.IFun
 			`"method":"$context.httpMethod","path":"$context.path","status":"$context.status","latency":"$context.responseLatency",` +
 			`"error":"$context.integrationErrorMessage"}`),
 	})
-	jwt := awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("Cognito"), a.UserPool, &awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
-		UserPoolClients: &[]awscognito.IUserPoolClient{a.Client},
-	})
-	api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path: jsii.String("/v1/{proxy+}"), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
-		Integration: integration, Authorizer: jwt,
-	})
 	for _, path := range []string{"/", "/{proxy+}"} {
 		routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 			Path: jsii.String(path), Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
@@ -159,8 +166,10 @@ func newHTTPAPI(c constructs.Construct, s Settings, a *Access, fn awslambda.IFun
 		for _, r := range *routes {
 			cdknag.NagSuppressions_AddResourceSuppressions(r, &[]*cdknag.NagPackSuppression{{
 				Id: jsii.String("AwsSolutions-APIG4"),
-				Reason: jsii.String("The api function authorizes these routes itself (shared/api's route table): HTTP Basic for " +
-					"the MMS clients, which cannot do OAuth, and bearer tokens; public data and pages are public by design."),
+				Reason: jsii.String("Every path serves anonymous public callers and HTTP Basic (MMS clients cannot do OAuth) as well " +
+					"as bearer tokens, so an API Gateway JWT authorizer, which rejects requests without a Cognito token, cannot sit on " +
+					"any of them. The api function verifies Cognito tokens against the pool's JWKS (USER_POOL_ID, USER_POOL_CLIENT_ID), " +
+					"Basic credentials and its own tokens, and applies shared/api's per-route permissions."),
 			}}, jsii.Bool(true))
 		}
 	}

@@ -72,6 +72,8 @@ var FunctionSpecs = map[string]FunctionSpec{
 			st.Dropbox.GrantPut(fn, jsii.String("quarantine/*"))
 			// Creates archive objects (create-only in code) and reads them
 			// back to verify; never deletes (the bucket policy denies it).
+			// GrantPut includes s3:PutObjectTagging: older versions are
+			// tagged superseded=true when a new one arrives.
 			st.Archive.GrantPut(fn, jsii.String("*"))
 			st.Archive.GrantRead(fn, nil)
 			r.Tables.ByName[catalog.TableName].GrantReadWriteData(fn)
@@ -126,6 +128,9 @@ var FunctionSpecs = map[string]FunctionSpec{
 			st := r.Storage
 			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
 			fn.AddEnvironment(jsii.String("PLAYLIST_BUCKET"), st.Workflow.BucketName(), nil)
+			// SITLDeadlineMissed, when a cycle falls back to ABS.
+			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+			r.Bus.GrantPutEventsTo(fn, nil)
 			// Burst metadata comes from the archive, found through the
 			// catalog; playlists are written (and checked) under playlists/.
 			st.Archive.GrantRead(fn, nil)

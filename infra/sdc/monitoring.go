@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/magpie-sdc/magpie/shared/events"
 )
 
 // Thresholds of the alarms.
@@ -24,8 +26,12 @@ const (
 	// apiLatencyMillis: p99 latency of the HTTP API.
 	apiLatencyMillis = 3000
 	// MetricsNamespace is where Magpie's own metrics go (embedded metric
-	// format in the functions' logs).
-	MetricsNamespace = "Magpie"
+	// format in the functions' logs). It must equal shared/telemetry's
+	// MetricsNamespace, as dataLatencyMetric its MetricDataLatency: infra
+	// is its own module and does not link telemetry (its SDK dependencies),
+	// so TestAlarmMetricsAreWhatTheCodeEmits reads metrics.go to check.
+	MetricsNamespace  = "Magpie"
+	dataLatencyMetric = "DataLatencySeconds"
 )
 
 // NewAlarmTopic is the SNS topic every alarm notifies, encrypted with a key
@@ -89,6 +95,10 @@ func NewMonitoring(scope constructs.Construct, id string, w Watched, topic awssn
 	dlq := st.IngestDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")})
 	alarm("IngestBacklogAge", "a dropped file has waited too long to be indexed", backlog, ingestBacklogSeconds)
 	alarm("IngestDLQDepth", "notifications the indexer gave up on are in the ingest DLQ", dlq, 0)
+	if q := processingDLQ(w.Functions); q != nil {
+		pdlq := q.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")})
+		alarm("ProcessingDLQDepth", "FileIndexed events the processor gave up on are in the processing DLQ", pdlq, 0)
+	}
 
 	fnWidgets := []awscloudwatch.IWidget{}
 	for _, name := range w.Functions.Names {
@@ -116,12 +126,12 @@ func NewMonitoring(scope constructs.Construct, id string, w Watched, topic awssn
 		}))
 	}
 	// Job failures are the processing jobs' own domain events.
-	alarm("JobFailures", "processing jobs failed", eventMetric(c, "JobFailed", w), 0)
+	alarm("JobFailures", "processing jobs failed", eventMetric(c, events.JobFailed, w), 0)
 	// A SITL window closing without a submission is announced as a domain
 	// event by the SITL cycle; one is worth an e-mail.
-	alarm("SITLDeadlineMissed", "a SITL selection deadline passed without a submission", eventMetric(c, "SITLDeadlineMissed", w), 0)
+	alarm("SITLDeadlineMissed", "a SITL selection deadline passed without a submission", eventMetric(c, events.SITLDeadlineMissed, w), 0)
 	latency := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace: jsii.String(MetricsNamespace), MetricName: jsii.String("DataLatencySeconds"),
+		Namespace: jsii.String(MetricsNamespace), MetricName: jsii.String(dataLatencyMetric),
 		Period: five, Statistic: jsii.String("Maximum"),
 	})
 	alarm("DataLatency", "files take too long from the dropbox to the catalog", latency, dataLatencySeconds)

@@ -2,7 +2,6 @@ package sdc
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -39,10 +38,8 @@ func addOutputs(sdc *SDC, s Settings, busName *string) {
 	out(OutEventBus, busName)
 	out(OutIngestQueue, st.Ingest.QueueUrl())
 	out(OutIngestDLQ, st.IngestDLQ.QueueUrl())
-	if fn, ok := sdc.Functions.ByName["processor"]; ok {
-		if q, ok := fn.Node().TryFindChild(jsii.String(processingDLQChild)).(awssqs.Queue); ok {
-			out(OutProcessingDLQ, q.QueueUrl())
-		}
+	if q := processingDLQ(sdc.Functions); q != nil {
+		out(OutProcessingDLQ, q.QueueUrl())
 	}
 	if sdc.Access != nil && sdc.Access.API != nil {
 		out(OutAPIEndpoint, sdc.Access.API.ApiEndpoint())

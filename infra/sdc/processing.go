@@ -93,3 +93,14 @@ func WireSITLTrigger(fns *Functions, wf *Workflows) {
 	fn.AddEnvironment(jsii.String("SITL_STATE_MACHINE_ARN"), sm.StateMachineArn(), nil)
 	sm.GrantStartExecution(fn)
 }
+
+// processingDLQ is the processor's dead-letter queue, or nil without a
+// processor function.
+func processingDLQ(fns *Functions) awssqs.Queue {
+	fn, ok := fns.ByName["processor"]
+	if !ok {
+		return nil
+	}
+	q, _ := fn.Node().TryFindChild(jsii.String(processingDLQChild)).(awssqs.Queue)
+	return q
+}

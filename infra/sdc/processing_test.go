@@ -78,6 +78,14 @@ func TestProcessorFollowsFileIndexedEvents(t *testing.T) {
 			}
 		}
 	}
+	alarmed := false
+	for _, a := range resources(raw, "AWS::CloudWatch::Alarm") {
+		alarmed = alarmed || strings.Contains(js(props(a)["AlarmDescription"]), "processing DLQ") &&
+			strings.Contains(js(props(a)["Dimensions"]), "ProcessingDLQ")
+	}
+	if !alarmed {
+		t.Error("no alarm on the processing DLQ's depth")
+	}
 	if starts != 1 {
 		t.Errorf("%d states: statements, want StartExecution on the SITL cycle", starts)
 	}

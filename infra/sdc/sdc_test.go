@@ -3,10 +3,14 @@ package sdc
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/mission"
 )
 
@@ -523,25 +528,41 @@ func TestAccessHasAuthCDNAndRateLimit(t *testing.T) {
 	}
 	tpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{"MfaConfiguration": "ON",
 		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true}})
+	// The groups are Magpie's roles, which the api function reads from
+	// the token's cognito:groups.
+	if strings.Join(Roles, ",") != "scientist,sitl,super-sitl,operator" {
+		t.Errorf("groups %v are not the auth roles", Roles)
+	}
 	// The HTTP API: every route a Lambda proxy (payload 2.0) to the api
-	// function; /v1/ behind the Cognito JWT authorizer, the rest checked
-	// by the function (HTTP Basic for MMS clients); access logs on.
+	// function, with no API Gateway authorizer: every path serves the
+	// public and HTTP Basic too, so the function verifies Cognito tokens
+	// itself, given the pool and client ids; access logs on.
 	tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 	tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"ProtocolType": "HTTP"})
 	tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
 		"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"})
-	tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{"AuthorizerType": "JWT"})
+	tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Authorizer"), jsii.Number(0))
 	routes := resources(raw, "AWS::ApiGatewayV2::Route")
 	auths := map[string]string{}
 	for _, r := range routes {
 		auth, _ := props(r)["AuthorizationType"].(string)
 		auths[props(r)["RouteKey"].(string)] = auth
 	}
-	for key, want := range map[string]string{"ANY /v1/{proxy+}": "JWT", "ANY /{proxy+}": "NONE", "ANY /": "NONE"} {
-		if got, ok := auths[key]; !ok || got != want && !(want == "NONE" && got == "") {
-			t.Errorf("route %s: authorization %q (present %v), want %s; routes %v", key, got, ok, want, auths)
+	if len(auths) != 2 {
+		t.Errorf("routes %v, want ANY / and ANY /{proxy+} only", auths)
+	}
+	for _, key := range []string{"ANY /{proxy+}", "ANY /"} {
+		if got, ok := auths[key]; !ok || got != "" && got != "NONE" {
+			t.Errorf("route %s: authorization %q (present %v), want none; routes %v", key, got, ok, auths)
 		}
 	}
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+		"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			"USER_POOL_ID":        map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("Users"))},
+			"USER_POOL_CLIENT_ID": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("UsersWeb"))},
+		})},
+		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": FunctionTag, "Value": "api"}}),
+	})
 	tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
 		"StageName": "$default", "AutoDeploy": true, "AccessLogSettings": assertions.Match_ObjectLike(&map[string]any{})})
 	tpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
@@ -710,13 +731,14 @@ func TestWorkflowFunctionsHaveLeastPrivilege(t *testing.T) {
 			// Workflow bucket access stays under campaigns/.
 			scoped: map[string]string{"Workflow": "/campaigns/*", "CreateTable": ""}},
 		{fn: "sitl",
-			want:   []string{"s3:PutObject", "dynamodb:PutItem", "dynamodb:CreateTable", "states:SendTaskSuccess"},
-			forbid: []string{"events:PutEvents", "s3:DeleteObject*", "sqs:ReceiveMessage"},
+			want:   []string{"s3:PutObject", "dynamodb:PutItem", "dynamodb:CreateTable", "states:SendTaskSuccess", "events:PutEvents"},
+			forbid: []string{"s3:DeleteObject*", "sqs:ReceiveMessage"},
 			scoped: map[string]string{"Workflow": "/playlists/*"}},
 		{fn: "api",
-			want: []string{"s3:GetObject*", "s3:PutObject", "dynamodb:Query", "dynamodb:PutItem"},
-			forbid: []string{"s3:DeleteObject*", "dynamodb:CreateTable", "events:PutEvents", "states:SendTaskSuccess",
-				"states:StartExecution", "sqs:ReceiveMessage"},
+			want: []string{"s3:GetObject*", "s3:PutObject", "dynamodb:Query", "dynamodb:PutItem",
+				"states:StartExecution", "states:DescribeExecution", "states:SendTaskSuccess"},
+			forbid: []string{"s3:DeleteObject*", "dynamodb:CreateTable", "events:PutEvents", "states:SendTaskFailure",
+				"states:SendTaskHeartbeat", "states:StopExecution", "sqs:ReceiveMessage"},
 			scoped: map[string]string{"Workflow": "-none-"}},
 	} {
 		if !slices.Contains(names, c.fn) {
@@ -766,8 +788,8 @@ func TestWorkflowFunctionsHaveLeastPrivilege(t *testing.T) {
 	// The functions' environment names the resources their builders need.
 	for fn, vars := range map[string][]string{
 		"reprocess": {"DROPBOX_BUCKET", "ARCHIVE_BUCKET", "CAMPAIGN_BUCKET", "EVENT_BUS", "TABLE_PREFIX"},
-		"sitl":      {"ARCHIVE_BUCKET", "PLAYLIST_BUCKET", "TABLE_PREFIX"},
-		"api":       {"DROPBOX_BUCKET", "ARCHIVE_BUCKET", "TABLE_PREFIX"},
+		"sitl":      {"ARCHIVE_BUCKET", "PLAYLIST_BUCKET", "EVENT_BUS", "TABLE_PREFIX"},
+		"api":       {"DROPBOX_BUCKET", "ARCHIVE_BUCKET", "TABLE_PREFIX", envReprocessARN, envSITLARN},
 	} {
 		for _, r := range resources(raw, "AWS::Lambda::Function") {
 			if !strings.Contains(js(props(r)["Tags"]), `{"Key":"`+FunctionTag+`","Value":"`+fn+`"}`) {
@@ -795,5 +817,140 @@ func TestRepositoryIsWired(t *testing.T) {
 	for _, m := range machines {
 		tpl.HasResourceProperties(jsii.String("AWS::StepFunctions::StateMachine"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": StateMachineTag, "Value": m}})})
+	}
+}
+
+// TestAPISteersExactlyTheWorkflowsItServes checks the api function's Step
+// Functions access: the ARNs of the two state machines its campaign and
+// SITL routes use (shared/lambdaenv/api workflows.go), and on each exactly
+// the actions it calls, nothing on any other machine.
+func TestAPISteersExactlyTheWorkflowsItServes(t *testing.T) {
+	_, raw, _, _ := repoStack(t)
+	machine := map[string]string{} // file name -> logical id
+	for id, r := range resources(raw, "AWS::StepFunctions::StateMachine") {
+		for _, name := range []string{reprocessMachine, sitlMachine} {
+			if strings.Contains(js(props(r)["Tags"]), `{"Key":"`+StateMachineTag+`","Value":"`+name+`"}`) {
+				machine[name] = id
+			}
+		}
+	}
+	if len(machine) != 2 {
+		t.Fatalf("state machines %v, want %s and %s", machine, reprocessMachine, sitlMachine)
+	}
+	var env map[string]any
+	for _, r := range resources(raw, "AWS::Lambda::Function") {
+		if strings.Contains(js(props(r)["Tags"]), `{"Key":"`+FunctionTag+`","Value":"api"}`) {
+			env, _ = props(r)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		}
+	}
+	for v, name := range map[string]string{envReprocessARN: reprocessMachine, envSITLARN: sitlMachine} {
+		if got, want := js(env[v]), `{"Ref":"`+machine[name]+`"}`; got != want {
+			t.Errorf("api %s = %s, want %s", v, got, want)
+		}
+	}
+	got := map[string]string{} // action -> resource
+	for _, s := range rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, "api") {
+		for _, a := range actions(s) {
+			if strings.HasPrefix(a, "states:") {
+				if _, dup := got[a]; dup {
+					t.Errorf("%s granted twice", a)
+				}
+				got[a] = js(s["Resource"])
+			}
+		}
+	}
+	want := map[string]string{
+		"states:StartExecution":    `{"Ref":"` + machine[reprocessMachine] + `"}`,
+		"states:SendTaskSuccess":   `{"Ref":"` + machine[sitlMachine] + `"}`,
+		"states:DescribeExecution": machine[reprocessMachine], // in the execution ARN, below
+	}
+	if len(got) != len(want) {
+		t.Errorf("api has Step Functions actions %v, want exactly %v", got, want)
+	}
+	for a, w := range want {
+		if a == "states:DescribeExecution" {
+			if !strings.Contains(got[a], ":execution:") || !strings.Contains(got[a], `"`+w+`"`) || !strings.Contains(got[a], ":*") {
+				t.Errorf("%s on %s, want the executions of %s", a, got[a], w)
+			}
+			continue
+		}
+		if got[a] != w {
+			t.Errorf("%s on %s, want %s", a, got[a], w)
+		}
+	}
+}
+
+// constString returns the value of the string constant name in a Go file.
+func constString(t *testing.T, file, name string) string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, sp := range g.Specs {
+			vs := sp.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if n.Name != name || i >= len(vs.Values) {
+					continue
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return v
+				}
+			}
+		}
+	}
+	t.Fatalf("no string constant %s in %s", name, file)
+	return ""
+}
+
+// TestAlarmMetricsAreWhatTheCodeEmits ties the alarms to the code that
+// feeds them: the EMF namespace and metric name of shared/telemetry (read
+// from its source: infra does not link it), and the domain event types of
+// shared/events, published as source magpie.<mission>.
+func TestAlarmMetricsAreWhatTheCodeEmits(t *testing.T) {
+	metrics := filepath.Join("..", "..", "shared", "telemetry", "metrics.go")
+	if ns := constString(t, metrics, "MetricsNamespace"); ns != MetricsNamespace {
+		t.Errorf("telemetry emits namespace %q, the alarms watch %q", ns, MetricsNamespace)
+	}
+	if m := constString(t, metrics, "MetricDataLatency"); m != dataLatencyMetric {
+		t.Errorf("telemetry emits %q, the latency alarm watches %q", m, dataLatencyMetric)
+	}
+	_, tpl, raw := fullStack(t)
+	tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+		"Namespace": MetricsNamespace, "MetricName": dataLatencyMetric,
+	})
+	if _, ok := raw["Resources"].(map[string]any); !ok {
+		t.Fatal("no resources")
+	}
+	for _, typ := range []string{events.JobFailed, events.SITLDeadlineMissed} {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventPattern": map[string]any{"source": []any{"magpie." + profile(t).ID}, "detail-type": []any{typ}},
+		})
+	}
+}
+
+// TestArchiveWritersMayTagObjects: the indexer, the sweeper and reprocess
+// tag older versions superseded (ingest.TagVersions) and heal tags.
+func TestArchiveWritersMayTagObjects(t *testing.T) {
+	_, raw, _, _ := repoStack(t)
+	for _, fn := range []string{"indexer", "sweeper", "reprocess"} {
+		ok := false
+		for _, s := range rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, fn) {
+			if slices.Contains(actions(s), "s3:PutObjectTagging") && strings.Contains(js(s["Resource"]), "Archive") {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%s may not tag archive objects", fn)
+		}
 	}
 }

@@ -192,6 +192,7 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	wireAPIWorkflows(c, wf, fns)
 	for _, name := range sortedKeys(r.Settings.Schedules) {
 		sm, ok := wf.ByName[name]
 		if !ok {
@@ -206,6 +207,55 @@ func NewWorkflows(scope constructs.Construct, id string, r *Resources, fns *Func
 		})
 	}
 	return wf, nil
+}
+
+// State machines the api function steers (shared/lambdaenv/api
+// workflows.go), by file name (sitlMachine: processing.go), with the
+// environment variable naming each.
+const (
+	reprocessMachine = "reprocess"
+	envReprocessARN  = "REPROCESS_STATE_MACHINE_ARN"
+	envSITLARN       = "SITL_STATE_MACHINE_ARN"
+)
+
+// wireAPIWorkflows gives the api function the ARNs of the reprocess and
+// sitl-cycle state machines and exactly the Step Functions actions it uses
+// on them: starting campaigns and describing their executions, and
+// handing a SITL submission to the cycle's waiting task. The statements are
+// a policy of their own, so they are easy to audit.
+func wireAPIWorkflows(c constructs.Construct, wf *Workflows, fns *Functions) {
+	api, ok := fns.ByName["api"]
+	if !ok {
+		return
+	}
+	var stmts []awsiam.PolicyStatement
+	if sm, ok := wf.ByName[reprocessMachine]; ok {
+		api.AddEnvironment(jsii.String(envReprocessARN), sm.StateMachineArn(), nil)
+		executions := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("states"), Resource: jsii.String("execution"),
+			ResourceName: jsii.String(*sm.StateMachineName() + ":*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+		stmts = append(stmts,
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("states:StartExecution"), Resources: jsii.Strings(*sm.StateMachineArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("states:DescribeExecution"), Resources: jsii.Strings(*executions),
+			}))
+	}
+	if sm, ok := wf.ByName[sitlMachine]; ok {
+		api.AddEnvironment(jsii.String(envSITLARN), sm.StateMachineArn(), nil)
+		stmts = append(stmts, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("states:SendTaskSuccess"), Resources: jsii.Strings(*sm.StateMachineArn()),
+		}))
+	}
+	if len(stmts) == 0 {
+		return
+	}
+	awsiam.NewPolicy(c, jsii.String("ApiWorkflows"), &awsiam.PolicyProps{
+		Roles:      &[]awsiam.IRole{api.Role()},
+		Statements: &stmts,
+	})
 }
 
 // provider is the function whose ARN fills a placeholder, or "".

@@ -1,13 +1,15 @@
 package api
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/auth"
@@ -44,20 +46,18 @@ func (s *Server) searchFiles(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, err)
 		return
 	}
-	limit, offset := 1000, 0
+	limit := 1000
 	if v := r.Form.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 10000 {
 			badRequest(w, errors.New("limit is a number from 1 to 10000"))
 			return
 		}
 	}
+	query := searchQueryID(r.Form)
+	after := ""
 	if c := r.Form.Get("cursor"); c != "" {
-		b, err := base64.RawURLEncoding.DecodeString(c)
-		if err == nil {
-			offset, err = strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
-		}
-		if err != nil || offset < 0 {
-			badRequest(w, errors.New("bad cursor"))
+		if after, err = decodeSearchCursor(c, query); err != nil {
+			badRequest(w, err)
 			return
 		}
 	}
@@ -70,20 +70,96 @@ func (s *Server) searchFiles(w http.ResponseWriter, r *http.Request) {
 		}
 		recs = s.filterVisible(team, recs)
 	}
-	next := ""
-	if offset > len(recs) {
-		offset = len(recs)
+	page, next := pageAfter(recs, after, limit)
+	answer := map[string]any{"files": nonNil(page)}
+	if next != "" {
+		answer["next_cursor"] = encodeSearchCursor(next, query)
 	}
-	recs = recs[offset:]
-	if len(recs) > limit {
-		recs = recs[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset+limit)))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": nonNil(recs), "cursor": next})
+	writeJSON(w, http.StatusOK, answer)
 }
 
-// changes is the ingestion-time change feed; public callers get the
-// released records of it.
+// pageAfter orders recs by their order key and returns up to limit of those
+// after the key after, and the last key returned when more follow. Paging by
+// key rather than offset keeps pages stable while files arrive: a file added
+// before the cursor's position is simply not in this scan, and none shifts.
+func pageAfter(recs []catalog.Record, after string, limit int) ([]catalog.Record, string) {
+	keys := make([]string, len(recs))
+	for i, rec := range recs {
+		keys[i] = rec.OrderKey()
+	}
+	idx := make([]int, len(recs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	start := sort.Search(len(idx), func(i int) bool { return keys[idx[i]] > after })
+	idx = idx[start:]
+	next := ""
+	if len(idx) > limit {
+		idx = idx[:limit]
+		next = keys[idx[limit-1]]
+	}
+	page := make([]catalog.Record, len(idx))
+	for i, j := range idx {
+		page[i] = recs[j]
+	}
+	return page, next
+}
+
+// searchCursor is the opaque next_cursor of GET /api/v1/files: the last
+// order key returned and a digest of the query it belongs to, so a cursor
+// of another query (or another API) is refused rather than misread.
+type searchCursor struct {
+	Version string `json:"v"`
+	After   string `json:"a"`
+	Query   string `json:"q"`
+}
+
+const searchCursorVersion = "files1"
+
+// searchQueryID digests the query parameters that select files (all but
+// cursor and limit, which may change between pages).
+func searchQueryID(form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		if k != "cursor" && k != "limit" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%q=%q\n", k, form[k])
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
+}
+
+func encodeSearchCursor(after, query string) string {
+	b, _ := json.Marshal(searchCursor{Version: searchCursorVersion, After: after, Query: query})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeSearchCursor(s, query string) (string, error) {
+	var c searchCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.Version != searchCursorVersion || c.After == "" {
+		return "", errors.New("cursor: not a cursor of this API; pass next_cursor of the previous answer unchanged")
+	}
+	if c.Query != query {
+		return "", errors.New("cursor: it belongs to another search; repeat the same parameters (only limit may change)")
+	}
+	return c.After, nil
+}
+
+// changes is the change feed mirrors follow: every record at the time of
+// its last visible change (indexed, released, unreleased). Team callers get
+// every record. Public callers get released records, and a withdrawn file
+// (unreleased after being released, so its name was public) as a tombstone
+// of name, change and time only, so a mirror can delete it; the names of
+// files that were never public never appear.
 func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var since time.Time
@@ -95,14 +171,44 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
-	limit, _ := strconv.Atoi(q.Get("limit"))
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			badRequest(w, errors.New("limit is a number from 1 to 1000"))
+			return
+		}
+	}
 	ch, err := s.b.Catalog.Changes(r.Context(), since, q.Get("cursor"), limit, s.b.Clock.Now())
 	if err != nil {
 		s.internal(w, err)
 		return
 	}
-	ch.Records = nonNil(s.filterVisible(s.teamView(r), ch.Records))
-	writeJSON(w, http.StatusOK, ch)
+	team := s.teamView(r)
+	files := make([]any, 0, len(ch.Records))
+	for _, rec := range ch.Records {
+		switch {
+		case s.visible(team, rec):
+			files = append(files, rec)
+		case rec.Change == catalog.ChangeUnreleased && s.wasPublic(rec):
+			files = append(files, tombstone{Name: rec.Name, Change: rec.Change, Changed: rec.Changed})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": files, "cursor": ch.Cursor, "more": ch.More})
+}
+
+// tombstone is what the public feed says of a withdrawn file.
+type tombstone struct {
+	Name    string    `json:"file_name"`
+	Change  string    `json:"change"`
+	Changed time.Time `json:"changed"`
+}
+
+// wasPublic reports whether an unreleased record is of a kind and level the
+// public could have seen while it was released.
+func (s *Server) wasPublic(rec catalog.Record) bool {
+	rec.Released = true
+	return s.visible(false, rec)
 }
 
 func (s *Server) fileMeta(w http.ResponseWriter, r *http.Request) {

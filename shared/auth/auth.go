@@ -1,8 +1,8 @@
 // Package auth is who may do what: team members (users with roles) stored
 // with bcrypt-hashed passwords on the table-store port, HTTP Basic
 // credentials (the MMS clients' way) and bearer tokens. Locally, tokens are
-// HMAC-signed JWTs this package issues; on AWS a Cognito verifier plugs in
-// through the TokenVerifier interface (see cognito.go for the plan).
+// HMAC-signed JWTs this package issues; on AWS the user pool's tokens are
+// verified too (CognitoVerifier, chained with Chain).
 package auth
 
 import (

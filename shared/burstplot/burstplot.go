@@ -7,17 +7,16 @@ package burstplot
 
 import (
 	"fmt"
+	"image"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
@@ -28,6 +27,9 @@ const (
 	Width  = 9 * vg.Inch
 	Height = 12 * vg.Inch
 )
+
+// dpi is the resolution of the PNG: 864 × 1152 px.
+const dpi = 96
 
 // palette colours categories 0..4 (best first) and then the statuses;
 // indexes wrap.
@@ -95,11 +97,11 @@ func (p *Plotter) PNG(w io.Writer, m burst.Metrics) error {
 	if err != nil {
 		return fmt.Errorf("burstplot: %w", err)
 	}
-	img := vgimg.New(Width, Height)
-	if err := drawFigure(draw.New(img), txt, panels, m.Days); err != nil {
+	img := image.NewRGBA(image.Rect(0, 0, int(math.Round(Width.Dots(dpi))), int(math.Round(Height.Dots(dpi)))))
+	if err := drawFigure(chart.NewCanvas(img, dpi, txt), txt, panels, m.Days); err != nil {
 		return err
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w); err != nil {
+	if err := png.Encode(w, img); err != nil {
 		return fmt.Errorf("burstplot: write png: %w", err)
 	}
 	return nil
@@ -165,16 +167,9 @@ const (
 
 // drawFigure stacks the panels on c, their data areas sharing left and
 // right edges and height; only the bottom one labels the days.
-func drawFigure(c draw.Canvas, txt chart.Text, panels []panelData, days []string) (err error) {
-	// The text back-end reports a broken font by panicking; a bad plot
-	// must not take the API server down with it.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("burstplot: draw: %v", r)
-		}
-	}()
+func drawFigure(c *chart.Canvas, txt chart.Text, panels []panelData, days []string) error {
 	ticks := chart.TickStyle{
-		Line:   draw.LineStyle{Color: color.Black, Width: vg.Points(0.75)},
+		Line:   chart.LineStyle{Color: color.Black, Width: vg.Points(0.75)},
 		Length: vg.Points(4),
 		Gap:    vg.Points(2),
 		Label:  txt.Style(tickSize, color.Black),
@@ -220,15 +215,15 @@ func drawFigure(c draw.Canvas, txt chart.Text, panels []panelData, days []string
 			f.X = xLabelled
 		}
 		sty := title
-		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		sty.XAlign, sty.YAlign = chart.XCenter, chart.YTop
 		c.FillText(sty, vg.Point{X: (left + right) / 2, Y: top}, pn.title)
-		chart.VerticalLabel(&c, label, c.Min.X+vg.Points(pad), (f.Area.Min.Y+f.Area.Max.Y)/2, yLabel)
-		f.DrawGrid(&c, draw.LineStyle{Color: color.Gray{Y: 210}, Width: vg.Points(0.5)}, false, true)
-		drawBars(&c, f, pn.layers)
-		f.DrawBorder(&c, ticks.Line)
-		f.DrawXTicks(&c, ticks, bottom)
-		f.DrawYTicks(&c, ticks)
-		drawLegend(&c, txt.Style(legendSize, color.Black), f.Area, pn.layers)
+		chart.VerticalLabel(c, label, c.Min.X+vg.Points(pad), (f.Area.Min.Y+f.Area.Max.Y)/2, yLabel)
+		f.DrawGrid(c, chart.LineStyle{Color: color.Gray{Y: 210}, Width: vg.Points(0.5)}, false, true)
+		drawBars(c, f, pn.layers)
+		f.DrawBorder(c, ticks.Line)
+		f.DrawXTicks(c, ticks, bottom)
+		f.DrawYTicks(c, ticks)
+		drawLegend(c, txt.Style(legendSize, color.Black), f.Area, pn.layers)
 		top = f.Area.Min.Y - tickH/2 - vg.Points(panelGap)
 	}
 	return nil
@@ -258,8 +253,8 @@ func countAxis(layers []series, days int) chart.Axis {
 
 // drawBars stacks the layers of each day, the first layer at the bottom;
 // negative values stack downwards from zero.
-func drawBars(c *draw.Canvas, f chart.Frame, layers []series) {
-	data := draw.Canvas{Canvas: c.Canvas, Rectangle: f.Area}
+func drawBars(c *chart.Canvas, f chart.Frame, layers []series) {
+	data := c.Clip(f.Area)
 	if len(layers) == 0 {
 		return
 	}
@@ -278,17 +273,17 @@ func drawBars(c *draw.Canvas, f chart.Frame, layers []series) {
 			y0, y1 := f.YPos(*base), f.YPos(*base+v)
 			*base += v
 			rect := []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
-			data.FillPolygon(palette[l.colour%len(palette)], data.ClipPolygonXY(rect))
+			data.FillPolygon(palette[l.colour%len(palette)], rect)
 		}
 	}
 }
 
 // drawLegend lists the layers top down in the top right corner of the
 // area, each label followed by a box of its colour.
-func drawLegend(c *draw.Canvas, sty text.Style, area vg.Rectangle, layers []series) {
-	sty.XAlign, sty.YAlign = draw.XRight, draw.YCenter
+func drawLegend(c *chart.Canvas, sty chart.Style, area vg.Rectangle, layers []series) {
+	sty.XAlign, sty.YAlign = chart.XRight, chart.YCenter
 	h := sty.Height("Xg") * 1.2
-	box := sty.Font.Size * 0.8
+	box := sty.Size * 0.8
 	x := area.Max.X - vg.Points(4) - box
 	y := area.Max.Y - vg.Points(2) - h/2
 	for _, l := range layers {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,6 +201,32 @@ func TestCountTicks(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("countTicks(%g, %g) = %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
+
+// TestPlotterConcurrent draws with one plotter from several goroutines:
+// they share the parsed font, and every picture must come out the same.
+func TestPlotterConcurrent(t *testing.T) {
+	p := NewPlotter()
+	m := month()
+	out := make([][]byte, 3)
+	errs := make([]error, len(out))
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			errs[i] = p.PNG(&buf, m)
+			out[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	for i := range out {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if !bytes.Equal(out[i], out[0]) {
+			t.Errorf("picture %d differs from picture 0", i)
 		}
 	}
 }

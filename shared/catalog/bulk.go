@@ -33,7 +33,7 @@ func (c *Catalog) BulkLoad(ctx context.Context, recs []Record) error {
 		}
 		registry[r.ProductKey()] = store.Item{"pk": productsPK, "sk": r.ProductKey(), "kind": r.Kind, "sc": r.SC,
 			"instrument": r.Instrument, "rate": r.Rate, "level": r.Level, "descriptor": r.Descriptor, "product": r.Product}
-		day := r.Ingested.UTC().Format(time.DateOnly)
+		day := r.changedAt().Format(time.DateOnly)
 		registry[feedDaysPK+day] = store.Item{"pk": feedDaysPK, "sk": day}
 		items = append(items, toItem(r))
 		if len(items) == batch {

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,8 +19,9 @@ import (
 //	file record      pk = N#<file name>         sk = "F"
 //	  by-product     ppk = ProductKey()          psk = T#<yyyymmddhhmmss>#V#<sortable version>
 //	  by-ingest      fpk = F#<ingest yyyy-mm-dd> fsk = <ingest time, fixed width>#<name>
+//	  by-change      cpk = C#<changed yyyy-mm-dd> csk = <changed time>#<name> (changes.go)
 //	product entry    pk = "PRODUCTS"             sk = ProductKey()
-//	feed day entry   pk = "FEEDDAYS"             sk = <ingest yyyy-mm-dd>
+//	feed day entry   pk = "FEEDDAYS"             sk = <change yyyy-mm-dd>
 //
 // The name-keyed primary key makes "is this name archived?" a strongly
 // consistent read and immutability a single condition (attribute_not_exists),
@@ -40,8 +39,11 @@ const (
 var Spec = store.TableSpec{
 	Name: TableName, PK: "pk", SK: "sk",
 	Indexes: []store.IndexSpec{
-		{Name: indexProduct, PK: "ppk", SK: "psk"},
+		// Every MMS web-service query reads this index: a copy of the
+		// record in it makes the query one range scan on the local store.
+		{Name: indexProduct, PK: "ppk", SK: "psk", Projection: store.ProjectAll},
 		{Name: indexIngest, PK: "fpk", SK: "fsk"},
+		{Name: indexChange, PK: "cpk", SK: "csk"},
 	},
 }
 
@@ -67,6 +69,9 @@ type Catalog struct {
 	// within the TTL.
 	products   []ProductEntry
 	productsAt time.Time
+
+	// answers caches product queries between writes (answers.go).
+	answers answerCache
 }
 
 // productsTTL bounds how stale the cached product registry may be.
@@ -99,6 +104,9 @@ func (c *Catalog) Add(ctx context.Context, r Record) (Record, error) {
 	if r.Name == "" || r.Ingested.IsZero() {
 		return Record{}, fmt.Errorf("catalog: add %q: name and ingest time are required", r.Name)
 	}
+	if r.Change == "" {
+		r.Change, r.Changed = ChangeIndexed, r.Ingested
+	}
 	if err := c.ensureProduct(ctx, r); err != nil {
 		return Record{}, err
 	}
@@ -124,11 +132,11 @@ func (c *Catalog) ensureProduct(ctx context.Context, r Record) error {
 		"instrument": r.Instrument, "rate": r.Rate, "level": r.Level, "descriptor": r.Descriptor, "product": r.Product})
 }
 
-// ensureFeedDay registers the day a record was ingested, so the change feed
-// can step from one day with records to the next without probing the empty
+// ensureFeedDay registers the day a record changed, so the change feed
+// can step from one day with changes to the next without probing the empty
 // days between (a mirror starting from scratch asks for everything since 0).
 func (c *Catalog) ensureFeedDay(ctx context.Context, r Record) error {
-	return c.ensureEntry(ctx, store.Item{"pk": feedDaysPK, "sk": r.Ingested.UTC().Format(time.DateOnly)})
+	return c.ensureEntry(ctx, store.Item{"pk": feedDaysPK, "sk": r.changedAt().Format(time.DateOnly)})
 }
 
 // ensureEntry writes a registry item once; the per-instance cache makes the
@@ -329,7 +337,8 @@ func (c *Catalog) readProducts(ctx context.Context) ([]ProductEntry, error) {
 	}
 }
 
-func (c *Catalog) queryProduct(ctx context.Context, pk string, f Filter) ([]Record, error) {
+// readProduct is queryProduct without the answer cache.
+func (c *Catalog) readProduct(ctx context.Context, pk string, f Filter) ([]Record, error) {
 	q := store.Query{Index: indexProduct, PK: pk}
 	if !f.IgnoreDates {
 		if !f.From.IsZero() {
@@ -462,107 +471,6 @@ func startsIncrease(recs []Record) bool {
 	return true
 }
 
-// Change is one page of the change feed.
-type Change struct {
-	Records []Record `json:"files"`
-	// Cursor continues the feed; pass it back to get what came after.
-	Cursor string `json:"cursor"`
-}
-
-type feedCursor struct {
-	Day  string `json:"d"` // yyyy-mm-dd of the partition being read
-	From string `json:"f"` // the last fsk returned (exclusive lower bound)
-}
-
-// Changes returns records ingested after since (or after cursor, which wins
-// when set), oldest first, up to limit, and a cursor to continue. Reading
-// stops at now, so a mirror that polls with the returned cursor never misses a
-// record and never sees one twice.
-func (c *Catalog) Changes(ctx context.Context, since time.Time, cursor string, limit int, now time.Time) (Change, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	cur := feedCursor{Day: since.UTC().Format(time.DateOnly), From: since.UTC().Format(ingestLayout) + "#~"}
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err == nil {
-			err = json.Unmarshal(b, &cur)
-		}
-		if err != nil || cur.Day == "" {
-			return Change{}, fmt.Errorf("catalog: bad change-feed cursor: %w", store.ErrInvalid)
-		}
-	}
-	if _, err := time.Parse(time.DateOnly, cur.Day); err != nil {
-		return Change{}, fmt.Errorf("catalog: bad change-feed cursor day: %w", store.ErrInvalid)
-	}
-	var out []Record
-	lastDay := now.UTC().Format(time.DateOnly)
-	// Start at the first day with records on or after the cursor's day.
-	next, err := c.nextFeedDay(ctx, cur.Day, true)
-	if err != nil {
-		return Change{}, err
-	}
-	if next != cur.Day {
-		cur = feedCursor{Day: next}
-	}
-	for cur.Day != "" && cur.Day <= lastDay {
-		// Appending a space makes the inclusive bound exclusive: no key
-		// contains a character below it.
-		q := store.Query{Index: indexIngest, PK: "F#" + cur.Day, Limit: limit - len(out)}
-		if cur.From != "" {
-			q.SKFrom = cur.From + " "
-		}
-		page, err := c.db.Query(ctx, TableName, q)
-		if err != nil {
-			return Change{}, fmt.Errorf("catalog: change feed %s: %w", cur.Day, err)
-		}
-		for _, it := range page.Items {
-			r, err := fromItem(it)
-			if err != nil {
-				return Change{}, err
-			}
-			out = append(out, r)
-			cur.From = it.String("fsk")
-		}
-		if len(out) >= limit {
-			break
-		}
-		if page.Cursor != "" {
-			continue
-		}
-		next, err := c.nextFeedDay(ctx, cur.Day, false)
-		if err != nil {
-			return Change{}, err
-		}
-		if next == "" || next > lastDay {
-			break // stay on this day: later records of it come next
-		}
-		cur = feedCursor{Day: next}
-	}
-	if cur.Day == "" {
-		cur.Day = since.UTC().Format(time.DateOnly)
-	}
-	b, _ := json.Marshal(cur)
-	return Change{Records: out, Cursor: base64.RawURLEncoding.EncodeToString(b)}, nil
-}
-
-// nextFeedDay returns the first registered ingest day after day (or equal
-// to it when inclusive), or "" when there is none.
-func (c *Catalog) nextFeedDay(ctx context.Context, day string, inclusive bool) (string, error) {
-	from := day
-	if !inclusive {
-		from += " "
-	}
-	page, err := c.db.Query(ctx, TableName, store.Query{PK: feedDaysPK, SKFrom: from, Limit: 1})
-	if err != nil {
-		return "", fmt.Errorf("catalog: change feed days: %w", err)
-	}
-	if len(page.Items) == 0 {
-		return "", nil
-	}
-	return page.Items[0].String("sk"), nil
-}
-
 // Recent returns up to n records ingested most recently (newest first),
 // looking back at most days days.
 func (c *Catalog) Recent(ctx context.Context, n, days int, now time.Time) ([]Record, error) {
@@ -594,6 +502,11 @@ func toItem(r Record) store.Item {
 		"archive_key": r.ArchiveKey, "storage_class": r.StorageClass, "status": r.Status,
 		"released": r.Released, "revision": r.Revision,
 	}
+	it["cpk"], it["csk"] = r.changeKeys()
+	it["change"], it["changed"] = r.Change, r.changedAt().Format(time.RFC3339Nano)
+	if r.Change == "" {
+		it["change"] = ChangeIndexed
+	}
 	for k, v := range map[string]string{"sc": r.SC, "instrument": r.Instrument, "rate": r.Rate, "level": r.Level,
 		"descriptor": r.Descriptor, "product": r.Product, "release_id": r.ReleaseID} {
 		if v != "" {
@@ -614,6 +527,8 @@ func toItem(r Record) store.Item {
 func fromItem(it store.Attrs) (Record, error) {
 	var r Record
 	r.ArchiveKey = it.String("archive_key")
+	r.Change = it.String("change")
+	changed := it.String("changed")
 	r.Descriptor = it.String("descriptor")
 	end := it.String("end")
 	r.Ext = it.String("ext")
@@ -652,6 +567,11 @@ func fromItem(it store.Attrs) (Record, error) {
 	r.Start = parse("start", start, time.RFC3339)
 	r.End = parse("end", end, time.RFC3339)
 	r.Ingested = parse("ingested", ingested, time.RFC3339Nano)
+	r.Changed = parse("changed", changed, time.RFC3339Nano)
+	if r.Change == "" {
+		// Written before changes were tracked: its one change was its ingestion.
+		r.Change, r.Changed = ChangeIndexed, r.Ingested
+	}
 	if r.Name == "" && err == nil {
 		err = errors.New("catalog: item without a file name")
 	}

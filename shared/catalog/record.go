@@ -1,6 +1,7 @@
 // Package catalog is the file catalog: one record per archived file, keyed by
 // its name, with secondary indexes by product and time tag (the queries of the
-// web services) and by ingestion time (the change feed mirrors follow). It is
+// web services), by ingestion time (recent files) and by the time of the last
+// visible change: ingest, release, unrelease (the change feed mirrors follow). It is
 // written once on the table-store port, so the key design is the same on bbolt
 // and on DynamoDB.
 package catalog
@@ -49,6 +50,10 @@ type Record struct {
 	Status       string    `json:"status"`
 	Released     bool      `json:"released"`
 	ReleaseID    string    `json:"release_id,omitempty"`
+	// Change says what last changed visibly (ChangeIndexed, ChangeReleased,
+	// ChangeUnreleased) and Changed when: the record's place in the change feed.
+	Change  string    `json:"change,omitempty"`
+	Changed time.Time `json:"changed,omitzero"`
 	// Revision counts updates to the record (release, storage class); writes
 	// check it so concurrent updates never overwrite each other.
 	Revision int64 `json:"revision"`

@@ -154,7 +154,25 @@ func (ix *Indexer) index(ctx context.Context, key string) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("ingest %s: %w", key, err)
 	}
+	if err := ix.tagVersions(ctx, key, added, archived.Tags != nil); err != nil {
+		return out, err
+	}
 	return ix.announce(ctx, out, key, added, ResultIndexed)
+}
+
+// tagVersions marks the older versions of rec superseded (or rec itself,
+// when a newer version came first). It runs after the catalog write and
+// before the dropbox copy is removed, so if it fails the event is retried,
+// finds the file cataloged, and tags again (finishExisting).
+func (ix *Indexer) tagVersions(ctx context.Context, key string, rec catalog.Record, loneTagged bool) error {
+	n, err := tagVersions(ctx, ix.Archive, ix.Catalog, rec, loneTagged)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", key, err)
+	}
+	if n > 0 {
+		ix.Log.InfoContext(ctx, "archive versions tagged", "file", rec.Name, "retagged", n)
+	}
+	return nil
 }
 
 // Object tag keys the indexer writes on archive objects.
@@ -249,6 +267,9 @@ func (ix *Indexer) finishExisting(ctx context.Context, out Outcome, info store.O
 	if sum != old.SHA256 {
 		return ix.quarantine(ctx, out, info, rejection{CodeConflict,
 			fmt.Sprintf("a different file named %s is already archived (SHA-256 %s, this one %s); archived files are immutable: deliver a new version instead", old.Name, old.SHA256, sum)})
+	}
+	if err := ix.tagVersions(ctx, out.Key, old, false); err != nil {
+		return out, err
 	}
 	// The same file again. Announce it again before removing the copy: if
 	// this is the retry of a run that crashed before announcing, downstream

@@ -7,13 +7,20 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
 
 // ObjectRef names one object an event reports as created.
 type ObjectRef struct {
 	Bucket, Key string
+	// Created is when S3 reports the object created (the event's time);
+	// zero when the event does not say.
+	Created time.Time
 }
 
 // Handler is the indexer's Lambda entry: it accepts the shapes AWS delivers
@@ -27,6 +34,10 @@ type Handler struct {
 	// ignored with a warning (a misconfigured notification must not make the
 	// indexer touch another bucket).
 	Bucket string
+	// Metrics, when set, receives the data latency of every newly indexed
+	// file (telemetry.MetricDataLatency): from the dropbox object's
+	// creation to its catalog record.
+	Metrics *telemetry.Metrics
 }
 
 // Response is the handler's result. For SQS batches, BatchItemFailures lists
@@ -110,7 +121,38 @@ func (h *Handler) indexRef(ctx context.Context, ref ObjectRef) (Outcome, error) 
 		h.Indexer.Log.WarnContext(ctx, "event for another bucket ignored", "bucket", ref.Bucket, "key", ref.Key)
 		return Outcome{Key: ref.Key, Result: ResultSkipped, Reason: "not the dropbox bucket"}, nil
 	}
-	return h.Indexer.Index(ctx, ref.Key)
+	out, err := h.Indexer.Index(ctx, ref.Key)
+	if err == nil && out.Result == ResultIndexed && out.Record != nil {
+		h.recordLatency(ctx, ref, *out.Record)
+	}
+	return out, err
+}
+
+// recordLatency emits the seconds from the object's creation to its
+// catalog write. Only newly indexed files count: a duplicate's latency
+// would measure the redelivery, not the data.
+func (h *Handler) recordLatency(ctx context.Context, ref ObjectRef, rec catalog.Record) {
+	if h.Metrics == nil || ref.Created.IsZero() || rec.Ingested.IsZero() {
+		return
+	}
+	// Clocks of S3 and Lambda may disagree by a little: never negative.
+	secs := max(rec.Ingested.Sub(ref.Created).Seconds(), 0)
+	if err := h.Metrics.Put(rec.Ingested, telemetry.MetricDataLatency, telemetry.UnitSeconds, secs); err != nil {
+		h.Indexer.Log.WarnContext(ctx, "data latency not recorded", "file", rec.Name, "err", err)
+	}
+}
+
+// eventTime reads an event's time: RFC 3339, or without a zone (as moto
+// writes S3 event times), then UTC. Unreadable is zero: the latency is
+// then not measured, and the file indexed all the same.
+func eventTime(s string) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC()
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t.UTC()
+	}
+	return time.Time{}
 }
 
 // parseBody extracts the created objects from an S3 notification, an SNS
@@ -123,6 +165,7 @@ func parseBody(b []byte) ([]ObjectRef, error) {
 		Message    string            `json:"Message"`
 		DetailType string            `json:"detail-type"`
 		Source     string            `json:"source"`
+		Time       string            `json:"time"`
 		Detail     struct {
 			Bucket struct {
 				Name string `json:"name"`
@@ -147,14 +190,15 @@ func parseBody(b []byte) ([]ObjectRef, error) {
 		if doc.Detail.Object.Key == "" {
 			return nil, errors.New("indexer: EventBridge event without detail.object.key")
 		}
-		return []ObjectRef{{Bucket: doc.Detail.Bucket.Name, Key: doc.Detail.Object.Key}}, nil
+		return []ObjectRef{{Bucket: doc.Detail.Bucket.Name, Key: doc.Detail.Object.Key, Created: eventTime(doc.Time)}}, nil
 	case len(doc.Records) > 0:
-		// Only the fields the indexer uses are decoded: the event's other
-		// fields (eventTime above all, which moto writes without a zone)
+		// Only the fields the indexer uses are decoded, eventTime as a
+		// string (moto writes it without a zone): the event's other fields
 		// must not make a valid notification unreadable.
 		var ev struct {
 			Records []struct {
 				EventName string `json:"eventName"`
+				EventTime string `json:"eventTime"`
 				S3        struct {
 					Bucket struct {
 						Name string `json:"name"`
@@ -178,7 +222,7 @@ func parseBody(b []byte) ([]ObjectRef, error) {
 			if err != nil {
 				return nil, fmt.Errorf("indexer: bad key encoding %q: %w", r.S3.Object.Key, err)
 			}
-			refs = append(refs, ObjectRef{Bucket: r.S3.Bucket.Name, Key: key})
+			refs = append(refs, ObjectRef{Bucket: r.S3.Bucket.Name, Key: key, Created: eventTime(r.EventTime)})
 		}
 		return refs, nil
 	}

@@ -369,14 +369,16 @@ func parse(b []byte, base *Profile, source string) (*Profile, error) {
 	if err := dec.Decode(fresh); err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	// Which sections the file names: those replace the base's whole, so an
-	// override never keeps stale list entries of the built-in profile.
-	var doc map[string]yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
 	p := fresh
 	if base != nil {
+		// Which sections the file names: those replace the base's whole, so
+		// an override never keeps stale list entries of the built-in
+		// profile. (Only overrides need the second parse: it is the larger
+		// part of a function's cold start.)
+		var doc map[string]yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
 		merged := *base
 		mergeSections(&merged, fresh, doc)
 		p = &merged

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -37,6 +38,8 @@ type sdc struct {
 
 	mu    sync.Mutex
 	calls map[string]int // processor id -> runs
+	// failing makes a fake processor fail with this error message.
+	failing map[string]string
 }
 
 var day = time.Date(2015, 10, 16, 0, 0, 0, 0, time.UTC)
@@ -100,7 +103,7 @@ func newSDC(t *testing.T, graph []mission.ProductNode, externals []mission.Proce
 		builtins[id] = Builtin{Meta: Info{ID: id, FormatVersion: 2, SoftwareVersion: "1.0"}, Run: s.fakeRun(id)}
 	}
 	s.p, err = New(ctx, Config{Profile: &prof, Builtins: builtins, Tables: tables, Catalog: cat, Archive: archive,
-		Dropbox: dropbox, Indexer: ix, Clock: fc, Log: log, WorkDir: filepath.Join(dir, "work")})
+		Dropbox: dropbox, Indexer: ix, Clock: fc, Log: log, WorkDir: filepath.Join(dir, "work"), Events: bus})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +117,12 @@ func (s *sdc) fakeRun(id string) BuiltinFunc {
 	return func(ctx context.Context, m *Manifest) (OutputManifest, error) {
 		s.mu.Lock()
 		s.calls[id]++
+		failure := s.failing[id]
 		s.mu.Unlock()
 		var om OutputManifest
+		if failure != "" {
+			return om, errors.New(failure)
+		}
 		for _, o := range m.Outputs {
 			w := cdf.NewWriter()
 			w.GlobalAttr("Logical_file_id", strings.TrimSuffix(o.FileName, ".cdf"))

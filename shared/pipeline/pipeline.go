@@ -29,6 +29,11 @@ type Config struct {
 	Clock    clock.Clock
 	Log      *slog.Logger
 	WorkDir  string
+	// Events receives JobFailed events (nil: none are published).
+	Events events.Publisher
+	// TagHealBatch bounds how many catalog records one nightly sweep
+	// checks the archive tags of; 0 means DefaultTagHealBatch.
+	TagHealBatch int
 	// ExternalTimeout bounds an external processor run unless its
 	// declaration says otherwise; 0 means one hour.
 	ExternalTimeout time.Duration
@@ -41,6 +46,10 @@ type Pipeline struct {
 	Planner *Planner
 	Runner  *Runner
 	log     *slog.Logger
+	// tables holds the sweep's own state (the tag-healing cursor) in the
+	// jobs table.
+	tables       store.TableStore
+	tagHealBatch int
 }
 
 // New validates the product graph and prepares the jobs table.
@@ -70,11 +79,14 @@ func New(ctx context.Context, cfg Config) (*Pipeline, error) {
 	if err := jobs.EnsureTable(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.TagHealBatch <= 0 {
+		cfg.TagHealBatch = DefaultTagHealBatch
+	}
 	return &Pipeline{
-		Graph: g, Jobs: jobs, log: cfg.Log,
+		Graph: g, Jobs: jobs, log: cfg.Log, tables: cfg.Tables, tagHealBatch: cfg.TagHealBatch,
 		Planner: &Planner{Graph: g, Registry: reg, Catalog: cfg.Catalog, Jobs: jobs, Clock: cfg.Clock},
 		Runner: &Runner{Profile: cfg.Profile, Graph: g, Registry: reg, Catalog: cfg.Catalog, Jobs: jobs, Archive: cfg.Archive,
-			Dropbox: cfg.Dropbox, Indexer: cfg.Indexer, Clock: cfg.Clock, Log: cfg.Log, WorkDir: cfg.WorkDir},
+			Dropbox: cfg.Dropbox, Indexer: cfg.Indexer, Clock: cfg.Clock, Log: cfg.Log, Events: cfg.Events, WorkDir: cfg.WorkDir},
 	}, nil
 }
 

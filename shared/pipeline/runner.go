@@ -15,6 +15,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
+	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/naming"
@@ -42,6 +43,9 @@ type Runner struct {
 	Indexer  Ingester
 	Clock    clock.Clock
 	Log      *slog.Logger
+	// Events receives JobFailed when a job ends FAILED (the alarm on job
+	// failures counts them); nil publishes nothing.
+	Events events.Publisher
 	// WorkDir holds one folder per attempt; successful ones are removed.
 	WorkDir string
 }
@@ -98,8 +102,33 @@ func (r *Runner) Run(ctx context.Context, id string) (Job, error) {
 		r.Log.Info("job succeeded", "job", id, "node", j.Node, "sc", j.SC, "tag", j.TimeTag(), "outputs", res.outputs)
 	} else {
 		r.Log.Error("job failed", "job", id, "node", j.Node, "sc", j.SC, "tag", j.TimeTag(), "err", runErr)
+		if err := r.publishFailed(ctx, final); err != nil {
+			// The failure is recorded on the job either way; only the
+			// alarm misses it, so this is logged, not returned.
+			r.Log.Error("JobFailed not published", "job", id, "err", err)
+		}
 	}
 	return final, nil
+}
+
+// publishFailed announces the FAILED job j.
+func (r *Runner) publishFailed(ctx context.Context, j Job) error {
+	if r.Events == nil {
+		return nil
+	}
+	d := events.JobFailedDetail{JobID: j.ID, Node: j.Node, Processor: j.Processor, SC: j.SC, TimeTag: j.TimeTag(),
+		Attempts: j.Attempts, Error: j.Error, ExitCode: j.ExitCode}
+	if n, err := r.node(j.Node); err == nil {
+		d.Product = naming.Product{SC: j.SC, Instrument: n.Output.Instrument, Rate: n.Output.Rate, Level: n.Output.Level, Descriptor: n.Output.Descriptor}.String()
+	}
+	ev, err := events.New(events.JobFailed, r.Clock.Now(), d)
+	if err != nil {
+		return fmt.Errorf("job %s: JobFailed event: %w", j.ID, err)
+	}
+	if err := r.Events.Publish(context.WithoutCancel(ctx), ev); err != nil {
+		return fmt.Errorf("job %s: publish JobFailed: %w", j.ID, err)
+	}
+	return nil
 }
 
 type runResult struct {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/magpie-sdc/magpie/shared/ingest"
+	"github.com/magpie-sdc/magpie/shared/store"
 )
 
 // SweepResult counts what a nightly sweep did.
@@ -13,6 +16,10 @@ type SweepResult struct {
 	NowPending int `json:"now_pending"`
 	// Retried FAILED jobs (run once more each).
 	Retried int `json:"retried"`
+	// TagsExamined catalog records had their archive tags checked this
+	// run; TagsHealed archive objects got tags they lacked.
+	TagsExamined int `json:"tags_examined"`
+	TagsHealed   int `json:"tags_healed"`
 }
 
 // NightlySweep re-plans every NOTRUN job that was not planned again since
@@ -49,5 +56,48 @@ func (p *Pipeline) NightlySweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
 	}
+	heal, err := p.HealArchiveTags(ctx)
+	res.TagsExamined, res.TagsHealed = heal.Examined, heal.Retagged
+	if err != nil {
+		errs = append(errs, fmt.Errorf("nightly: %w", err))
+	}
 	return res, errors.Join(errs...)
+}
+
+// DefaultTagHealBatch is how many catalog records one nightly sweep checks
+// the archive tags of: at two requests each (HEAD and GetObjectTagging on
+// S3) a few cents a year, and a mission's backlog of untagged files is
+// worked off over successive nights.
+const DefaultTagHealBatch = 5000
+
+// tagHealKey is the jobs-table item holding how far tag healing has got
+// (the catalog change feed's cursor). Its pk prefix is its own, and it has
+// no status attribute, so job listings never see it.
+var tagHealKey = store.Key{PK: "W#archive-tags", SK: "W"}
+
+// HealArchiveTags gives archive objects the level/kind/superseded tags they
+// lack (see ingest.HealTags), for the next batch of catalog records after
+// where the previous run stopped, and saves the new position. Once it has
+// caught up it only looks at files cataloged since the previous run.
+func (p *Pipeline) HealArchiveTags(ctx context.Context) (ingest.TagHealResult, error) {
+	cursor := ""
+	it, err := p.tables.Get(ctx, JobsTable, tagHealKey)
+	switch {
+	case err == nil:
+		cursor = it.String("cursor")
+	case !errors.Is(err, store.ErrNotFound):
+		return ingest.TagHealResult{}, fmt.Errorf("archive tags: read position: %w", err)
+	}
+	res, healErr := ingest.HealTags(ctx, p.Runner.Archive, p.Runner.Catalog, cursor, p.tagHealBatch, p.Runner.Clock.Now())
+	if res.Cursor != cursor {
+		item := store.Item{"pk": tagHealKey.PK, "sk": tagHealKey.SK, "cursor": res.Cursor}
+		if err := p.tables.Put(ctx, JobsTable, item, store.Cond{}); err != nil {
+			return res, errors.Join(healErr, fmt.Errorf("archive tags: save position: %w", err))
+		}
+	}
+	p.log.InfoContext(ctx, "archive tags healed", "examined", res.Examined, "retagged", res.Retagged, "batch", p.tagHealBatch, "caught_up", res.Examined < p.tagHealBatch)
+	if healErr != nil {
+		return res, fmt.Errorf("archive tags: %w", healErr)
+	}
+	return res, nil
 }

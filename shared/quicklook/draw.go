@@ -6,9 +6,7 @@ import (
 	"math"
 	"strconv"
 
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
 )
@@ -84,9 +82,9 @@ const minFontSize = 6
 
 // shrinkToFit returns sty with its font made smaller if txt is wider than
 // room, so that long titles and y labels on small images stay whole.
-func shrinkToFit(sty text.Style, txt string, room vg.Length) text.Style {
+func shrinkToFit(sty chart.Style, txt string, room vg.Length) chart.Style {
 	if w := sty.Width(txt); w > room && w > 0 {
-		sty.Font.Size = max(vg.Length(minFontSize), sty.Font.Size*room/w)
+		sty.Size = max(vg.Length(minFontSize), sty.Size*room/w)
 	}
 	return sty
 }
@@ -94,7 +92,7 @@ func shrinkToFit(sty text.Style, txt string, room vg.Length) text.Style {
 // styles are the text and line styles of a figure.
 type styles struct {
 	txt          chart.Text
-	label, title text.Style
+	label, title chart.Style
 	ticks        chart.TickStyle
 }
 
@@ -104,7 +102,7 @@ func newStyles(txt chart.Text) styles {
 		label: txt.Style(labelSize, color.Black),
 		title: txt.Style(titleSize, color.Black),
 		ticks: chart.TickStyle{
-			Line:   draw.LineStyle{Color: color.Black, Width: vg.Points(lineWidth)},
+			Line:   chart.LineStyle{Color: color.Black, Width: vg.Points(lineWidth)},
 			Length: vg.Points(tickLength),
 			Gap:    vg.Points(2),
 			Label:  txt.Style(tickSize, color.Black),
@@ -121,14 +119,7 @@ type layout struct {
 }
 
 // drawFigure lays out title, panels and legends on c.
-func drawFigure(c draw.Canvas, txt chart.Text, fig Figure, panels []panelData, axis timeAxis) (err error) {
-	// The text back-end reports a broken font by panicking; a bad
-	// figure must not take a status-page server down with it.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("quicklook: draw: %v", r)
-		}
-	}()
+func drawFigure(c *chart.Canvas, txt chart.Text, fig Figure, panels []panelData, axis timeAxis) error {
 	st := newStyles(txt)
 	top := drawHeader(c, st, fig.Title, fig.Subtitle)
 
@@ -181,7 +172,7 @@ func drawFigure(c draw.Canvas, txt chart.Text, fig Figure, panels []panelData, a
 		drawPanel(c, st, f, pd, i == len(panels)-1)
 	}
 	if axis.label != "" {
-		xLabel.XAlign, xLabel.YAlign = draw.XCenter, draw.YBottom
+		xLabel.XAlign, xLabel.YAlign = chart.XCenter, chart.YBottom
 		c.FillText(xLabel, vg.Point{X: (lay.left + lay.right) / 2, Y: c.Min.Y + vg.Points(4)}, axis.label)
 	}
 	return nil
@@ -189,36 +180,36 @@ func drawFigure(c draw.Canvas, txt chart.Text, fig Figure, panels []panelData, a
 
 // drawPanel draws one panel into its frame: grid, data, outline, ticks,
 // y label and legend; only the bottom panel labels the time ticks.
-func drawPanel(c draw.Canvas, st styles, f chart.Frame, pd panelData, bottom bool) {
-	grid := draw.LineStyle{Color: gridGray, Width: vg.Points(0.5)}
-	f.DrawGrid(&c, grid, true, true)
-	data := draw.Canvas{Canvas: c.Canvas, Rectangle: f.Area}
+func drawPanel(c *chart.Canvas, st styles, f chart.Frame, pd panelData, bottom bool) {
+	grid := chart.LineStyle{Color: gridGray, Width: vg.Points(0.5)}
+	f.DrawGrid(c, grid, true, true)
+	data := c.Clip(f.Area)
 	for i, tr := range pd.traces {
-		drawTrace(&data, f, tr, draw.LineStyle{Color: pd.colors[i], Width: vg.Points(lineWidth)})
+		drawTrace(data, f, tr, chart.LineStyle{Color: pd.colors[i], Width: vg.Points(lineWidth)})
 	}
-	f.DrawBorder(&c, st.ticks.Line)
-	f.DrawXTicks(&c, st.ticks, bottom)
-	f.DrawYTicks(&c, st.ticks)
+	f.DrawBorder(c, st.ticks.Line)
+	f.DrawXTicks(c, st.ticks, bottom)
+	f.DrawYTicks(c, st.ticks)
 
 	// The y label runs along the panel and must not stick out of it.
 	ylab := shrinkToFit(st.label, pd.YLabel, f.Area.Max.Y-f.Area.Min.Y)
-	chart.VerticalLabel(&c, ylab, c.Min.X+vg.Points(6), (f.Area.Min.Y+f.Area.Max.Y)/2, pd.YLabel)
+	chart.VerticalLabel(c, ylab, c.Min.X+vg.Points(6), (f.Area.Min.Y+f.Area.Max.Y)/2, pd.YLabel)
 
 	if !pd.hasData() {
 		sty := st.txt.Style(labelSize, color.Gray{Y: 110})
-		sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+		sty.XAlign, sty.YAlign = chart.XCenter, chart.YCenter
 		data.FillText(sty, data.Center(), "no data")
 	}
-	drawLegend(&c, st, f.Area, pd)
+	drawLegend(c, st, f.Area, pd)
 }
 
 // drawHeader writes the title lines centred at the top of c and returns
 // the height they take.
-func drawHeader(c draw.Canvas, st styles, title, subtitle string) vg.Length {
+func drawHeader(c *chart.Canvas, st styles, title, subtitle string) vg.Length {
 	y := c.Max.Y - vg.Points(4)
 	for _, line := range []struct {
 		s   string
-		sty text.Style
+		sty chart.Style
 	}{
 		{title, st.title},
 		{subtitle, st.txt.Style(subtitleSize, color.Gray{Y: 60})},
@@ -227,7 +218,7 @@ func drawHeader(c draw.Canvas, st styles, title, subtitle string) vg.Length {
 			continue
 		}
 		line.sty = shrinkToFit(line.sty, line.s, c.Max.X-c.Min.X-vg.Points(8))
-		line.sty.XAlign, line.sty.YAlign = draw.XCenter, draw.YTop
+		line.sty.XAlign, line.sty.YAlign = chart.XCenter, chart.YTop
 		c.FillText(line.sty, vg.Point{X: c.Center().X, Y: y}, line.s)
 		y -= line.sty.Height(line.s) + vg.Points(2)
 	}
@@ -367,31 +358,22 @@ func decadeLabel(e int) string {
 	return "1e" + strconv.Itoa(e)
 }
 
-// strokeChunk is the number of line segments stroked per path.
-const strokeChunk = 32
-
 // drawTrace draws a decimated series on the data area c, breaking the
 // line at NaN gaps and marking isolated samples with a dot so they stay
 // visible.
-func drawTrace(c *draw.Canvas, f chart.Frame, tr trace, style draw.LineStyle) {
-	dot := draw.GlyphStyle{Color: style.Color, Radius: vg.Points(1), Shape: draw.CircleGlyph{}}
+func drawTrace(c *chart.Canvas, f chart.Frame, tr trace, style chart.LineStyle) {
 	seg := make([]vg.Point, 0, len(tr.x))
 	end := func() {
 		switch len(seg) {
 		case 0:
 		case 1:
 			if c.Contains(seg[0]) {
-				c.DrawGlyph(dot, seg[0])
+				c.FillCircle(style.Color, seg[0], vg.Points(1))
 			}
 		default:
-			// The rasterizer's cell lookup grows with the cells one
-			// path covers per row, so a dense day-long zigzag stroked
-			// as one path takes a second; short overlapping pieces
-			// take milliseconds and look the same.
-			for i := 0; i < len(seg)-1; i += strokeChunk {
-				piece := seg[i:min(i+strokeChunk+1, len(seg))]
-				c.StrokeLines(style, c.ClipLinesXY(piece)...)
-			}
+			// One path per connected run: the canvas rasterizes over
+			// the run's bounding box within the data area only.
+			c.StrokeLines(style, seg...)
 		}
 		seg = seg[:0]
 	}
@@ -435,9 +417,9 @@ func legendLabel(label string, tr trace) string {
 // drawLegend lists the labelled series of pd, top down beside its data
 // area, each with a short line in its colour. Entries that do not fit
 // in the panel height are summarised as "+n more".
-func drawLegend(c *draw.Canvas, st styles, area vg.Rectangle, pd panelData) {
+func drawLegend(c *chart.Canvas, st styles, area vg.Rectangle, pd panelData) {
 	sty := st.txt.Style(legendSize, color.Black)
-	sty.XAlign, sty.YAlign = draw.XLeft, draw.YCenter
+	sty.XAlign, sty.YAlign = chart.XLeft, chart.YCenter
 	h := sty.Height("Xg") * 1.15 // line pitch
 	fit := int((area.Max.Y - area.Min.Y) / h)
 	if fit < 1 {
@@ -459,7 +441,7 @@ func drawLegend(c *draw.Canvas, st styles, area vg.Rectangle, pd panelData) {
 			c.FillText(sty, vg.Point{X: x, Y: y}, fmt.Sprintf("+%d more", labelled-shown))
 			return
 		}
-		ls := draw.LineStyle{Color: pd.colors[i], Width: vg.Points(1.5)}
+		ls := chart.LineStyle{Color: pd.colors[i], Width: vg.Points(1.5)}
 		c.StrokeLine2(ls, x, y, x+vg.Points(legendSwatch-4), y)
 		tsty := sty
 		tsty.Color = pd.colors[i]

@@ -21,9 +21,6 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-
 	"github.com/magpie-sdc/magpie/shared/quicklook/chart"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
 )
@@ -82,7 +79,7 @@ const FillThreshold = 1e30
 
 // Size limits for Render. The minimum keeps labels readable; the maximum
 // bounds the memory of one render (a 4096×4096 RGBA image is 64 MiB, and
-// the rasterizer works on a copy).
+// the rasterizer works on bands of it).
 const (
 	MinWidthPx      = 300
 	MaxSizePx       = 4096
@@ -155,11 +152,10 @@ func (p *Plotter) Render(w io.Writer, fig Figure, widthPx, heightPx int) error {
 	}
 
 	img := image.NewRGBA(image.Rect(0, 0, widthPx, heightPx))
-	cnv := vgimg.NewWith(vgimg.UseImage(img), vgimg.UseDPI(dpi))
-	if err := drawFigure(draw.New(cnv), txt, fig, panels, axis); err != nil {
+	if err := drawFigure(chart.NewCanvas(img, dpi, txt), txt, fig, panels, axis); err != nil {
 		return err
 	}
-	if err := png.Encode(w, cnv.Image()); err != nil {
+	if err := png.Encode(w, img); err != nil {
 		return fmt.Errorf("quicklook: encode png: %w", err)
 	}
 	return nil

@@ -135,14 +135,15 @@ func (s *Service) setReleased(ctx context.Context, recs []catalog.Record, releas
 		if r.Released == released && r.ReleaseID == number {
 			continue
 		}
-		_, err := s.Catalog.Update(ctx, r.Name, func(rec *catalog.Record) error {
-			rec.Released, rec.ReleaseID = released, number
-			return nil
-		})
+		// The catalog moves the file's change-feed entry to now, so
+		// mirrors that read past its ingestion see the release too.
+		changed, err := s.Catalog.SetReleased(ctx, r.Name, released, number, s.Clock.Now())
 		if err != nil {
 			return n, fmt.Errorf("release: %d files changed, then: %w", n, err)
 		}
-		n++
+		if changed {
+			n++
+		}
 	}
 	return n, nil
 }

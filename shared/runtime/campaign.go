@@ -24,7 +24,7 @@ func (l *Local) CampaignService(ctx context.Context) (*campaign.Service, error) 
 	p, err := pipeline.New(ctx, pipeline.Config{
 		Profile: l.Profile, Builtins: processors.Registry(l.Profile), Tables: l.Tables, Catalog: l.Catalog,
 		Archive: l.Archive, Dropbox: l.Dropbox, Indexer: l.Indexer, Clock: l.Clock, Log: l.Log,
-		WorkDir: filepath.Join(l.DataDir, "work"),
+		WorkDir: filepath.Join(l.DataDir, "work"), Events: l.Bus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runtime: campaigns: %w", err)

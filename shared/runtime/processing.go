@@ -19,7 +19,7 @@ func (l *Local) startProcessing(ctx context.Context) error {
 	p, err := pipeline.New(ctx, pipeline.Config{
 		Profile: l.Profile, Builtins: processors.Registry(l.Profile), Tables: l.Tables, Catalog: l.Catalog,
 		Archive: l.Archive, Dropbox: l.Dropbox, Indexer: l.Indexer, Clock: l.Clock, Log: l.Log,
-		WorkDir: filepath.Join(l.DataDir, "work"),
+		WorkDir: filepath.Join(l.DataDir, "work"), Events: l.Bus,
 	})
 	if err != nil {
 		return fmt.Errorf("runtime: processing: %w", err)

@@ -82,7 +82,7 @@ func (l *Local) StartWorkflows(ctx context.Context, cfg WorkflowsConfig) (*Workf
 	w.SITL, err = sitlcycle.New(ctx, sitlcycle.Config{Tables: l.Tables, BDM: w.BDM, Burst: l.Profile.Burst,
 		Metadata: &sitlcycle.ArchiveMetadata{Catalog: l.Catalog, Archive: l.Archive,
 			Product: l.Profile.Simulation.BurstMetadata, Spacecraft: l.Profile.Spacecraft},
-		Playlists: l.Archive, Notify: l.Bus, Clock: l.Clock,
+		Playlists: l.Archive, Notify: l.Bus, Events: l.Bus, Clock: l.Clock,
 		Tasks: sitlcycle.SendFunc(func(tok string, out json.RawMessage) error { return w.Engine.SendTaskSuccess(tok, out) })})
 	if err != nil {
 		return nil, fmt.Errorf("runtime: workflows: %w", err)

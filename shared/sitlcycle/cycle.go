@@ -138,6 +138,9 @@ type Config struct {
 	Playlists store.ObjectStore
 	// Notify receives the SITL notifications (the local sns:publish).
 	Notify events.Publisher
+	// Events receives domain events: SITLDeadlineMissed when a cycle falls
+	// back to ABS (the alarm on missed deadlines counts them). nil: none.
+	Events events.Publisher
 	// Tasks completes the state machine's waits; nil when offline (the CLI
 	// on a stopped SDC): deliveries then wait for Deliver.
 	Tasks TaskSender

@@ -88,6 +88,7 @@ type rig struct {
 	eng      *asl.Engine
 	def      *asl.Definition
 	notes    *recorder
+	domain   *recorder   // domain events (SITLDeadlineMissed)
 	waits    chan string // state names of task-token waits as they start
 	window   Window
 	execID   string
@@ -110,7 +111,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, clk: clock.NewFake(t0), notes: &recorder{}, waits: make(chan string, 16), playlist: objects}
+	r := &rig{t: t, clk: clock.NewFake(t0), notes: &recorder{}, domain: &recorder{}, waits: make(chan string, 16), playlist: objects}
 	r.bdm, err = burst.Open(ctx, tables, burst.Config{Burst: prof.Burst, Spacecraft: sc, Clock: r.clk})
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func newRig(t *testing.T) *rig {
 	start := windowStart(t)
 	r.window = Window{StartTAI: start, EndTAI: start + 3600, Deadline: t0.Add(2 * time.Hour)}
 	r.svc, err = New(ctx, Config{Tables: tables, BDM: r.bdm, Burst: prof.Burst, Metadata: fakeMetadata{start},
-		Playlists: objects, Notify: r.notes, Clock: r.clk,
+		Playlists: objects, Notify: r.notes, Events: r.domain, Clock: r.clk,
 		Tasks: SendFunc(func(tok string, out json.RawMessage) error { return r.eng.SendTaskSuccess(tok, out) })})
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +262,20 @@ func TestCycleDeadlineAppliesABS(t *testing.T) {
 	r.clk.Advance(2*time.Hour + time.Second)
 	rec := r.finish()
 	r.checkApplied(rec, burst.SourceABS, 2)
+	r.domain.mu.Lock()
+	evs := append([]events.Event(nil), r.domain.evs...)
+	r.domain.mu.Unlock()
+	if len(evs) != 1 || evs[0].Type != events.SITLDeadlineMissed {
+		t.Fatalf("domain events %+v, want one SITLDeadlineMissed", evs)
+	}
+	var d events.SITLDeadlineMissedDetail
+	if err := json.Unmarshal(evs[0].Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	want := events.SITLDeadlineMissedDetail{CycleID: r.cycleID(), Deadline: r.window.Deadline, Fallback: "ABS", Segments: 2}
+	if d != want || !evs[0].Time.After(r.window.Deadline) {
+		t.Errorf("SITLDeadlineMissed %+v at %v, want %+v after the deadline", d, evs[0].Time, want)
+	}
 	// A late submission is refused.
 	if _, err := r.svc.Submit(context.Background(), r.cycleID(), "late.csv", nil); !errors.Is(err, ErrClosed) {
 		t.Fatalf("late submission: %v, want ErrClosed", err)
@@ -283,6 +298,9 @@ func TestCycleSubmissionApplied(t *testing.T) {
 	}
 	rec := r.finish()
 	r.checkApplied(rec, burst.SourceSITL, 2)
+	if n := len(r.domain.evs); n != 0 {
+		t.Errorf("%d domain events after a SITL submission was applied, want no SITLDeadlineMissed", n)
+	}
 	sg, _ := r.bdm.Segment(context.Background(), rec.Segments[0])
 	// 180 s, but TAI buffer boundaries sit 6 s off whole UTC minutes in
 	// 2015 (TAI−UTC = 36 s): snapped outward it covers 19 buffers.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/asl"
 	"github.com/magpie-sdc/magpie/shared/burst"
+	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
@@ -324,6 +325,14 @@ func (s *Service) Apply(ctx context.Context, in StepInput) (Applied, error) {
 	if err != nil {
 		return Applied{}, fmt.Errorf("sitlcycle: apply cycle %s: %w", in.CycleID, err)
 	}
+	if in.Source == burst.SourceABS {
+		// Announced before the cycle records its source: a crash in
+		// between announces again on the retry (at least once), never
+		// not at all.
+		if err := s.publishDeadlineMissed(ctx, c, len(segs)); err != nil {
+			return Applied{}, err
+		}
+	}
 	out := Applied{Source: in.Source, Segments: len(segs)}
 	ids := make([]int64, len(segs))
 	for k, sg := range segs {
@@ -338,6 +347,23 @@ func (s *Service) Apply(ctx context.Context, in StepInput) (Applied, error) {
 		return nil
 	})
 	return out, err
+}
+
+// publishDeadlineMissed announces that cycle c's deadline passed without
+// an accepted SITL submission, so ABS was applied.
+func (s *Service) publishDeadlineMissed(ctx context.Context, c *Cycle, segments int) error {
+	if s.cfg.Events == nil {
+		return nil
+	}
+	ev, err := events.New(events.SITLDeadlineMissed, s.cfg.Clock.Now(), events.SITLDeadlineMissedDetail{
+		CycleID: c.ID, Deadline: c.Window.Deadline.UTC(), Fallback: burst.SourceABS, Segments: segments})
+	if err != nil {
+		return fmt.Errorf("sitlcycle: apply cycle %s: %w", c.ID, err)
+	}
+	if err := s.cfg.Events.Publish(ctx, ev); err != nil {
+		return fmt.Errorf("sitlcycle: apply cycle %s: publish %s: %w", c.ID, events.SITLDeadlineMissed, err)
+	}
+	return nil
 }
 
 // PlaylistResult is WritePlaylist's result.

@@ -28,7 +28,25 @@ type IndexSpec struct {
 	Name string
 	PK   string
 	SK   string // may be empty
+	// Projection says how the adapter stores the index; a query returns
+	// whole items either way.
+	Projection Projection `json:",omitempty"`
 }
+
+// Projection is how an adapter stores a secondary index. It never changes
+// what a query returns (every index projects all attributes), only its cost.
+type Projection string
+
+const (
+	// ProjectDefault leaves it to the adapter: DynamoDB copies all
+	// attributes; the local store keeps keys only and reads each item from
+	// the table (two B+tree descents per item, no extra space).
+	ProjectDefault Projection = ""
+	// ProjectAll keeps a copy of every attribute in the index, as DynamoDB's
+	// ProjectionType ALL: a query is one ordered range scan, at the cost of
+	// space and of writing the item twice. For indexes on hot read paths.
+	ProjectAll Projection = "ALL"
+)
 
 // Key identifies one item: partition key value and sort key value (empty for
 // hash-only tables).

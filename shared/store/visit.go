@@ -23,3 +23,14 @@ type Attrs interface {
 type QueryVisitor interface {
 	QueryVisit(ctx context.Context, table string, q Query, fn func(Attrs) error) (cursor string, err error)
 }
+
+// ChangeCounter is an optional TableStore capability for caches of query
+// answers: Generation returns a number that changes (grows) whenever a write
+// to the table commits, through any caller of this store value. An answer
+// computed after reading generation g is current for as long as the
+// generation is still g. Only an adapter that sees every write of its
+// tables implements it (the local store, which holds its file locked); a
+// shared database such as DynamoDB cannot.
+type ChangeCounter interface {
+	Generation(table string) uint64
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	httpapi "github.com/magpie-sdc/magpie/shared/api"
@@ -31,6 +32,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 	"github.com/magpie-sdc/magpie/shared/telemetry"
+	"github.com/magpie-sdc/magpie/shared/workflows/sfnflow"
 )
 
 // DefaultURLTTL is how long a download's presigned URL stays valid.
@@ -48,6 +50,13 @@ var ErrIndexedByNotification = errors.New("indexed asynchronously: the dropbox n
 //	TABLE_PREFIX     prefix of the DynamoDB table names (catalog, users, jobs, releases)
 //	URL_TTL          optional lifetime of download URLs (Go duration, default 15m, at most 12h)
 //	MISSION_PROFILE  optional path of a profile file bundled with the function
+//	USER_POOL_ID, USER_POOL_CLIENT_ID
+//	                 optional Cognito user pool and app client: bearer tokens
+//	                 of the pool are accepted besides Magpie's own (region
+//	                 from AWS_REGION, else the pool id's prefix)
+//	REPROCESS_STATE_MACHINE_ARN, SITL_STATE_MACHINE_ARN
+//	                 optional: the Step Functions state machines the campaign
+//	                 and SITL routes steer (workflows.go); 503 without
 //	LOG_LEVEL        debug, info (default), warn, error
 //
 // The configuration is checked here; the token secret (in the users
@@ -75,6 +84,12 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 		return nil, err
 	}
 	c.prefix = getenv("TABLE_PREFIX")
+	if c.workflows, err = workflowsConfigFrom(getenv); err != nil {
+		return nil, err
+	}
+	if c.cognito, err = cognitoVerifier(getenv); err != nil {
+		return nil, err
+	}
 	c.log = telemetry.NewLogger(logw, level)
 	c.started = time.Now()
 	// Loading the SDK configuration makes no AWS call: the handler is made
@@ -101,6 +116,25 @@ type config struct {
 	profile                  *mission.Profile
 	log                      *slog.Logger
 	started                  time.Time
+	cognito                  *auth.CognitoVerifier // nil: Magpie's tokens only
+	workflows                workflowsConfig
+}
+
+// cognitoVerifier reads the user pool settings; both or neither are set.
+func cognitoVerifier(getenv func(string) string) (*auth.CognitoVerifier, error) {
+	pool, client := getenv("USER_POOL_ID"), getenv("USER_POOL_CLIENT_ID")
+	if pool == "" && client == "" {
+		return nil, nil
+	}
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region, _, _ = strings.Cut(pool, "_")
+	}
+	v, err := auth.NewCognitoVerifier(region, pool, client, clock.Real{})
+	if err != nil {
+		return nil, fmt.Errorf("USER_POOL_ID/USER_POOL_CLIENT_ID: %w", err)
+	}
+	return v, nil
 }
 
 func (c config) proxy(ctx context.Context) (*httpadapter.HandlerAdapterV2, error) {
@@ -121,6 +155,10 @@ func (c config) proxy(ctx context.Context) (*httpadapter.HandlerAdapterV2, error
 	}}}
 	rel := &release.Service{Catalog: catalog.New(tables), Tables: tables, Profile: c.profile, Clock: clk}
 	dropbox := awsstore.NewObjectStore(s3c, c.dropbox)
+	wf, err := c.workflows.backend(ctx, &sfnflow.Workflows{API: sfn.NewFromConfig(cfg)}, tables, c.profile, clk)
+	if err != nil {
+		return nil, err
+	}
 	h := httpapi.New(httpapi.Backend{Profile: c.profile, Catalog: catalog.New(tables), Dropbox: dropbox,
 		Archive: awsstore.NewObjectStore(s3c, c.archive), Clock: clk, Log: c.log, Started: c.started,
 		Ingest: func(context.Context, string) (ingest.Outcome, error) {
@@ -129,9 +167,20 @@ func (c config) proxy(ctx context.Context) (*httpadapter.HandlerAdapterV2, error
 		Quarantined: func(ctx context.Context, limit int) ([]ingest.QuarantineReason, error) {
 			return Quarantined(ctx, dropbox, limit, c.log)
 		},
-		Passwords: users, Tokens: tokens, Issuer: tokens, Release: rel, Jobs: pipeline.NewJobs(tables),
-		Presign: Presigner(s3.NewPresignClient(s3c), c.archive, c.ttl)})
+		Passwords: users, Tokens: c.verifier(tokens), Issuer: tokens, Release: rel, Jobs: pipeline.NewJobs(tables),
+		Presign: Presigner(s3.NewPresignClient(s3c), c.archive, c.ttl), Workflows: wf})
 	return httpadapter.NewV2(h), nil
+}
+
+// verifier accepts Magpie's own tokens and, when configured, the user
+// pool's. Cognito goes first: it refuses Magpie's HS256 tokens from the
+// header alone, while Magpie's verifier would read its secret from DynamoDB
+// before refusing a Cognito token.
+func (c config) verifier(own auth.TokenVerifier) auth.TokenVerifier {
+	if c.cognito == nil {
+		return own
+	}
+	return auth.Chain{c.cognito, own}
 }
 
 // lazyTokens issues and verifies tokens signed with the secret in the users

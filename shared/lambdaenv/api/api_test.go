@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/magpie-sdc/magpie/shared/auth"
+	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/local"
@@ -35,6 +37,10 @@ func TestBuildChecksItsConfiguration(t *testing.T) {
 		{map[string]string{"URL_TTL": "soon"}, "URL_TTL"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "loud"},
 		{map[string]string{"MISSION_PROFILE": "/nonexistent/profile.yaml"}, "profile.yaml"},
+		{map[string]string{"USER_POOL_ID": "us-east-1_Abc", "USER_POOL_CLIENT_ID": "client"}, ""},
+		{map[string]string{"USER_POOL_ID": "us-east-1_Abc"}, "USER_POOL"},
+		{map[string]string{"USER_POOL_CLIENT_ID": "client"}, "USER_POOL"},
+		{map[string]string{"USER_POOL_ID": "eu-west-1_Abc", "USER_POOL_CLIENT_ID": "client"}, "USER_POOL"},
 	} {
 		get := func(k string) string {
 			if v, ok := c.over[k]; ok {
@@ -125,5 +131,32 @@ func TestQuarantinedNewestFirst(t *testing.T) {
 	all, err := Quarantined(ctx, drop, 0, slog.New(slog.DiscardHandler))
 	if err != nil || len(all) != 3 {
 		t.Errorf("all: %d %v", len(all), err)
+	}
+}
+
+// With a user pool configured, bearer tokens go to Cognito, then to
+// Magpie's own verifier; without one, only Magpie's.
+func TestTokenVerifierChain(t *testing.T) {
+	own := &auth.HMACTokens{Secret: make([]byte, 32), Clock: clock.Real{}}
+	if got := (config{}).verifier(own); got != auth.TokenVerifier(own) {
+		t.Fatalf("without a pool: %T", got)
+	}
+	v, err := cognitoVerifier(func(k string) string {
+		return map[string]string{"USER_POOL_ID": "eu-west-1_Abc", "USER_POOL_CLIENT_ID": "client"}[k]
+	})
+	if err != nil || v.Region != "eu-west-1" || v.Issuer() != "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc" {
+		t.Fatalf("region from the pool id: %+v %v", v, err)
+	}
+	chain, ok := (config{cognito: v}).verifier(own).(auth.Chain)
+	if !ok || len(chain) != 2 || chain[0] != auth.TokenVerifier(v) || chain[1] != auth.TokenVerifier(own) {
+		t.Fatalf("with a pool: %#v", chain)
+	}
+	// Magpie's tokens still pass through the chain, without any key fetch.
+	tok, _, err := own.Issue(auth.Principal{Name: "ann", Roles: []auth.Role{auth.RoleOperator}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := chain.Verify(context.Background(), tok); err != nil || p.Name != "ann" {
+		t.Fatalf("own token through the chain: %+v %v", p, err)
 	}
 }

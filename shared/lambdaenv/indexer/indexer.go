@@ -73,5 +73,7 @@ func New(ctx context.Context, getenv func(string) string, logw io.Writer) (*inge
 		Clock:   clock.Real{},
 		Log:     log,
 	}
-	return &ingest.Handler{Indexer: ix, Bucket: dropbox}, nil
+	// Metrics go to the log writer as EMF lines; CloudWatch Logs turns them
+	// into the Magpie/DataLatencySeconds metric the latency alarm watches.
+	return &ingest.Handler{Indexer: ix, Bucket: dropbox, Metrics: telemetry.NewMetrics(logw, nil)}, nil
 }

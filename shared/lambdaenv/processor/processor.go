@@ -137,11 +137,11 @@ func (c config) handler(ctx context.Context) (EventHandler, error) {
 	dropbox, archive := awsstore.NewObjectStore(s3c, c.dropbox), awsstore.NewObjectStore(s3c, c.archive)
 	cat := catalog.New(tables)
 	clk := clock.Real{}
-	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat,
-		Events: &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID},
-		Clock:  clk, Log: c.log}
+	// Outputs' FileIndexed and failed jobs' JobFailed go to the bus.
+	evs := &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID}
+	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat, Events: evs, Clock: clk, Log: c.log}
 	p, err := pipeline.New(ctx, pipeline.Config{Profile: c.profile, Builtins: processors.Registry(c.profile), Tables: tables,
-		Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clk, Log: c.log,
+		Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clk, Log: c.log, Events: evs,
 		// /tmp is the only writable place in Lambda.
 		WorkDir: filepath.Join(os.TempDir(), "magpie-work")})
 	if err != nil {

@@ -90,7 +90,7 @@ func (c reprocessConfig) service(ctx context.Context) (*campaign.Service, error)
 	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat, Events: evs,
 		Clock: clock.Real{}, Log: c.log}
 	p, err := pipeline.New(ctx, pipeline.Config{Profile: c.profile, Builtins: processors.Registry(c.profile), Tables: tables,
-		Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log,
+		Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log, Events: evs,
 		// /tmp is the only writable place in Lambda.
 		WorkDir: filepath.Join(os.TempDir(), "magpie-work")})
 	if err != nil {

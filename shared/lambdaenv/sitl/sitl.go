@@ -12,11 +12,14 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
+	"github.com/magpie-sdc/magpie/shared/events"
+	"github.com/magpie-sdc/magpie/shared/events/eventbridge"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
@@ -44,6 +47,8 @@ func Steps() []string {
 //
 //	ARCHIVE_BUCKET   the archive bucket (burst metadata)
 //	PLAYLIST_BUCKET  where downlink playlists go (playlists/) for the operations center
+//	EVENT_BUS        the EventBridge bus domain events (SITLDeadlineMissed) go to;
+//	                 without it none are published (the stack always sets it)
 //	TABLE_PREFIX     prefix of the DynamoDB table names
 //	SITL_STEP        optional: the step of payloads without a "step" field
 //	MISSION_PROFILE  optional path of a profile file bundled with the function
@@ -61,6 +66,7 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 	if c.playlists, err = lambdaenv.Need(getenv, "PLAYLIST_BUCKET"); err != nil {
 		return nil, err
 	}
+	c.bus = getenv("EVENT_BUS")
 	steps := Steps()
 	defaultStep := getenv("SITL_STEP")
 	if defaultStep != "" && !slices.Contains(steps, defaultStep) {
@@ -104,8 +110,8 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 }
 
 type sitlConfig struct {
-	archive, playlists, prefix string
-	profile                    *mission.Profile
+	archive, playlists, bus, prefix string
+	profile                         *mission.Profile
 }
 
 func (c sitlConfig) service(ctx context.Context) (*sitlcycle.Service, error) {
@@ -121,10 +127,15 @@ func (c sitlConfig) service(ctx context.Context) (*sitlcycle.Service, error) {
 		return nil, err
 	}
 	sf := &sfnflow.Workflows{API: sfn.NewFromConfig(cfg)}
+	var evs events.Publisher // a nil *eventbridge.Publisher would not be a nil Publisher
+	if c.bus != "" {
+		evs = &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID}
+	}
 	return sitlcycle.New(ctx, sitlcycle.Config{Tables: tables, BDM: bdm, Burst: c.profile.Burst,
 		Metadata: &sitlcycle.ArchiveMetadata{Catalog: catalog.New(tables), Archive: awsstore.NewObjectStore(s3c, c.archive),
 			Product: c.profile.Simulation.BurstMetadata, Spacecraft: c.profile.Spacecraft},
 		Playlists: awsstore.NewObjectStore(s3c, c.playlists), Clock: clk,
+		Events: evs,
 		Tasks: sitlcycle.SendFunc(func(tok string, out json.RawMessage) error {
 			// SendFunc carries no context: the hand-over is bounded by
 			// the SDK's own retries and timeouts.

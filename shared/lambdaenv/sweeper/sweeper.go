@@ -137,13 +137,13 @@ func (c config) deps(ctx context.Context) (*deps, error) {
 	tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), c.prefix)
 	dropbox, archive := awsstore.NewObjectStore(s3c, c.dropbox), awsstore.NewObjectStore(s3c, c.archive)
 	cat := catalog.New(tables)
-	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat,
-		Events: &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID},
-		Clock:  clock.Real{}, Log: c.log}
+	evs := &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID}
+	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat, Events: evs,
+		Clock: clock.Real{}, Log: c.log}
 	d := &deps{dropbox: dropbox, indexer: ix, log: c.log}
 	d.pipeline = &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
 		p, err := pipeline.New(ctx, pipeline.Config{Profile: c.profile, Builtins: processors.Registry(c.profile), Tables: tables,
-			Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log,
+			Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log, Events: evs,
 			// /tmp is the only writable place in Lambda.
 			WorkDir: filepath.Join(os.TempDir(), "magpie-work")})
 		if err != nil {
@@ -204,6 +204,7 @@ func (d *deps) sweep(ctx context.Context) (SweepResult, error) {
 func (d *deps) nightly(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
 	sum, err := p.NightlySweep(ctx)
 	res := NightlyResult{Task: TaskNightly, SweepResult: sum}
-	d.log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
+	d.log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried,
+		"tags_examined", res.TagsExamined, "tags_healed", res.TagsHealed)
 	return res, err
 }

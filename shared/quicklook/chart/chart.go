@@ -1,69 +1,22 @@
 // Package chart draws the parts of a two-dimensional chart (a frame, axes
-// with ticks and labels, grid lines, text) directly on a gonum vg/draw
-// canvas. It exists so that the quick-look plotters need neither
-// gonum.org/v1/plot nor its plotter package: those link all twelve
-// Liberation faces and the PDF, SVG, EPS and TeX back-ends into every
-// binary that draws a plot. Text is set in Liberation Sans Regular,
-// loaded from its single-face font package only (about 400 kB; a bold
-// title is not worth as much again in every Lambda binary).
+// with ticks and labels, grid lines, text) on an RGBA image, rasterizing
+// with golang.org/x/image/vector and setting text with
+// golang.org/x/image/font/opentype in Liberation Sans Regular, loaded from
+// its single-face font package only (about 400 kB; a bold title is not
+// worth as much again in every Lambda binary).
+//
+// It exists to keep plotting small in the Lambda binaries that draw
+// quick-looks and metrics: gonum's plotter, vg/draw, text and vgimg
+// packages would link twelve Liberation faces, a LaTeX renderer with four
+// Go fonts, and JPEG, TIFF, PDF, SVG and EPS back-ends. Only gonum's vg
+// geometry types (lengths in points, points, rectangles) are used.
 package chart
 
 import (
-	"fmt"
-	"image/color"
 	"math"
-	"sync"
 
-	"codeberg.org/go-fonts/liberation/liberationsansregular"
-	"golang.org/x/image/font/opentype"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 )
-
-// Fonts parses the face the first time they are needed and keeps
-// it: build one per plotter and share it between renders rather than
-// parsing the face for every image.
-type Fonts struct {
-	load func() (Text, error)
-}
-
-// NewFonts returns fonts that are parsed on the first call to Load.
-func NewFonts() *Fonts {
-	return &Fonts{load: sync.OnceValues(parseFonts)}
-}
-
-// Load returns text styles in the parsed face; it is safe for concurrent
-// use, and every call returns the same face.
-func (f *Fonts) Load() (Text, error) {
-	return f.load()
-}
-
-// sansFont describes Liberation Sans Regular, as the font cache keys it.
-func sansFont() font.Font {
-	return font.Font{Typeface: "Liberation", Variant: "Sans"}
-}
-
-func parseFonts() (Text, error) {
-	regular, err := opentype.Parse(liberationsansregular.TTF)
-	if err != nil {
-		return Text{}, fmt.Errorf("chart: parse Liberation Sans Regular: %w", err)
-	}
-	cache := font.NewCache(font.Collection{{Font: sansFont(), Face: regular}})
-	return Text{handler: text.Plain{Fonts: cache}}, nil
-}
-
-// Text makes text styles in the loaded face.
-type Text struct {
-	handler text.Plain
-}
-
-// Style is text of size points in colour c, anchored at its left
-// baseline until XAlign and YAlign are set.
-func (t Text) Style(size vg.Length, c color.Color) text.Style {
-	return text.Style{Color: c, Font: font.From(sansFont(), size), Handler: t.handler}
-}
 
 // Tick is one tick mark of an axis: labelled ones are major (long, with a
 // grid line), unlabelled ones minor.
@@ -118,7 +71,7 @@ func inside(n float64) bool {
 
 // DrawGrid strokes a line across the area at every labelled tick of the
 // x axis (if vertical) and of the y axis (if horizontal).
-func (f Frame) DrawGrid(c *draw.Canvas, sty draw.LineStyle, vertical, horizontal bool) {
+func (f Frame) DrawGrid(c *Canvas, sty LineStyle, vertical, horizontal bool) {
 	if vertical {
 		for _, t := range f.X.Ticks {
 			if t.Label != "" && inside(f.X.Norm(t.Value)) {
@@ -138,26 +91,26 @@ func (f Frame) DrawGrid(c *draw.Canvas, sty draw.LineStyle, vertical, horizontal
 }
 
 // DrawBorder strokes the outline of the area.
-func (f Frame) DrawBorder(c *draw.Canvas, sty draw.LineStyle) {
+func (f Frame) DrawBorder(c *Canvas, sty LineStyle) {
 	r := f.Area
-	c.StrokeLines(sty, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}, r.Min})
+	c.StrokeLines(sty, r.Min, vg.Point{X: r.Max.X, Y: r.Min.Y}, r.Max, vg.Point{X: r.Min.X, Y: r.Max.Y}, r.Min)
 }
 
 // TickStyle is how an axis draws its ticks: marks of Length (minor ones
 // half as long) pointing out of the area, and labels Gap beyond them.
 type TickStyle struct {
-	Line   draw.LineStyle
+	Line   LineStyle
 	Length vg.Length
 	Gap    vg.Length
-	Label  text.Style
+	Label  Style
 }
 
 // DrawXTicks marks the x ticks below the area and, if labels, writes
 // their labels centred under them.
-func (f Frame) DrawXTicks(c *draw.Canvas, sty TickStyle, labels bool) {
+func (f Frame) DrawXTicks(c *Canvas, sty TickStyle, labels bool) {
 	y0 := f.Area.Min.Y
 	lsty := sty.Label
-	lsty.XAlign, lsty.YAlign = draw.XCenter, draw.YTop
+	lsty.XAlign, lsty.YAlign = XCenter, YTop
 	for _, t := range f.X.Ticks {
 		if !inside(f.X.Norm(t.Value)) {
 			continue
@@ -176,10 +129,10 @@ func (f Frame) DrawXTicks(c *draw.Canvas, sty TickStyle, labels bool) {
 
 // DrawYTicks marks the y ticks left of the area and writes their labels
 // right-aligned beside them.
-func (f Frame) DrawYTicks(c *draw.Canvas, sty TickStyle) {
+func (f Frame) DrawYTicks(c *Canvas, sty TickStyle) {
 	x0 := f.Area.Min.X
 	lsty := sty.Label
-	lsty.XAlign, lsty.YAlign = draw.XRight, draw.YCenter
+	lsty.XAlign, lsty.YAlign = XRight, YCenter
 	for _, t := range f.Y.Ticks {
 		if !inside(f.Y.Norm(t.Value)) {
 			continue
@@ -218,8 +171,7 @@ func XTicksHeight(sty TickStyle) vg.Length {
 
 // VerticalLabel writes txt rotated to read upwards, its top edge at x
 // and its middle at y.
-func VerticalLabel(c *draw.Canvas, sty text.Style, x, y vg.Length, txt string) {
-	sty.Rotation = math.Pi / 2
-	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-	c.FillText(sty, vg.Point{X: x, Y: y}, txt)
+func VerticalLabel(c *Canvas, sty Style, x, y vg.Length, txt string) {
+	sty.XAlign, sty.YAlign = XCenter, YTop
+	c.FillTextUp(sty, vg.Point{X: x, Y: y}, txt)
 }

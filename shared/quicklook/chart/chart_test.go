@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 func TestAxisNorm(t *testing.T) {
@@ -46,14 +44,14 @@ func TestFontsParsedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.handler.Fonts != b.handler.Fonts {
+	if a.font != b.font {
 		t.Error("second Load parsed the fonts again")
 	}
 	c, err := NewFonts().Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.handler.Fonts == a.handler.Fonts {
+	if c.font == a.font {
 		t.Error("two Fonts share a cache: state is global")
 	}
 	sty := a.Style(10, color.Black)
@@ -63,8 +61,9 @@ func TestFontsParsedOnce(t *testing.T) {
 }
 
 // canvas is a white w×h image at 72 dpi, so that 1 pt is 1 pixel.
-func canvas(w, h int) *vgimg.Canvas {
-	return vgimg.NewWith(vgimg.UseWH(vg.Length(w), vg.Length(h)), vgimg.UseDPI(72))
+func canvas(txt Text, w, h int) (*Canvas, *image.RGBA) {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	return NewCanvas(img, 72, txt), img
 }
 
 func dark(img image.Image, x, y int) bool {
@@ -79,17 +78,15 @@ func TestDrawTicks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cnv := canvas(300, 200)
-	c := draw.New(cnv)
+	c, img := canvas(txt, 300, 200)
 	f := Frame{
 		Area: vg.Rectangle{Min: vg.Point{X: 50, Y: 40}, Max: vg.Point{X: 250, Y: 140}},
 		X:    Axis{Min: 0, Max: 10, Ticks: []Tick{{0, "0"}, {2.5, ""}, {5, "5"}, {10, "10"}, {11, "out"}}},
 		Y:    Axis{Min: 1, Max: 100, Log: true, Ticks: []Tick{{1, "1"}, {10, "10"}, {100, "100"}}},
 	}
-	sty := TickStyle{Line: draw.LineStyle{Color: color.Black, Width: 1}, Length: 6, Gap: 2, Label: txt.Style(10, color.Black)}
-	f.DrawXTicks(&c, sty, true)
-	f.DrawYTicks(&c, sty)
-	img := cnv.Image()
+	sty := TickStyle{Line: LineStyle{Color: color.Black, Width: 1}, Length: 6, Gap: 2, Label: txt.Style(10, color.Black)}
+	f.DrawXTicks(c, sty, true)
+	f.DrawYTicks(c, sty)
 
 	const bottomRow = 200 - 40 // image row of the area's lower edge
 	// Rows 3 and 5 below the edge: majors reach both, the minor (3 pt
@@ -168,10 +165,8 @@ func TestVerticalLabel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cnv := canvas(100, 200)
-	c := draw.New(cnv)
-	VerticalLabel(&c, txt.Style(12, color.Black), 20, 100, "B GSE [nT]")
-	img := cnv.Image()
+	c, img := canvas(txt, 100, 200)
+	VerticalLabel(c, txt.Style(12, color.Black), 20, 100, "B GSE [nT]")
 	x0, x1, y0, y1 := 100, -1, 200, -1
 	for y := range 200 {
 		for x := range 100 {

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -35,17 +34,20 @@ const (
 	retryMaxBackoff  = 5 * time.Second
 )
 
-// LoadConfig loads the AWS configuration the standard way (environment,
-// shared config, Lambda role), with Magpie's retry policy and X-Ray tracing
-// of AWS calls when running traced in Lambda (see telemetry.InstrumentAWS).
+// LoadConfig loads the AWS configuration with Magpie's retry policy and
+// X-Ray tracing of AWS calls when running traced in Lambda (see
+// telemetry.InstrumentAWS). The CLI and tests load it the SDK's standard
+// way (environment, shared config files and SSO profiles, instance roles:
+// config_sdk.go); the Lambda functions, built with the lambda.norpc tag,
+// read the environment Lambda sets (config_lambda.go), which keeps the
+// SDK's STS and SSO clients, unused there, out of their binaries.
 //
-// Endpoints come from the SDK's standard variables: AWS_ENDPOINT_URL for all
-// services, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB / ... for one.
-// Build clients with NewS3Client and NewDynamoDBClient, which apply what
-// emulators need.
-func LoadConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
-	opts := append([]func(*config.LoadOptions) error{config.WithRetryer(newRetryer)}, optFns...)
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+// Endpoints come from the SDK's standard variables in both: AWS_ENDPOINT_URL
+// for all services, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB / ... for
+// one. Build clients with NewS3Client and NewDynamoDBClient, which apply
+// what emulators need.
+func LoadConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := loadConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -88,10 +87,24 @@ func (sc *schema) keyAttrs(index string) []string {
 	return append(out, attrs...)
 }
 
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+// validName reports whether s is a valid DynamoDB table or index name: 3
+// to 255 of A-Z a-z 0-9 _ . - (a loop: the equivalent regular expression
+// costs ~1 ms of every function's cold start to compile).
+func validName(s string) bool {
+	if len(s) < 3 || len(s) > 255 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
 
 func (s *TableStore) checkSpec(spec store.TableSpec) error {
-	if !nameRe.MatchString(s.prefix + spec.Name) {
+	if !validName(s.prefix + spec.Name) {
 		return invalidf("table name %q: want 3 to 255 of A-Z a-z 0-9 _ . -", s.prefix+spec.Name)
 	}
 	if spec.PK == "" || spec.PK == spec.SK {
@@ -99,7 +112,7 @@ func (s *TableStore) checkSpec(spec store.TableSpec) error {
 	}
 	seen := map[string]bool{}
 	for _, ix := range spec.Indexes {
-		if !nameRe.MatchString(ix.Name) || seen[ix.Name] {
+		if !validName(ix.Name) || seen[ix.Name] {
 			return invalidf("table %s: index name %q", spec.Name, ix.Name)
 		}
 		seen[ix.Name] = true

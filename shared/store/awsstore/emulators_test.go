@@ -36,11 +36,12 @@ func emulator(tb testing.TB, env string) string {
 	return ep
 }
 
-// emulatorConfig is LoadConfig with dummy credentials and us-east-1, so the
-// tests never touch a real account whatever the environment holds.
+// emulatorConfig is LoadConfig's (the retry policy) with dummy credentials
+// and us-east-1, so the tests never touch a real account whatever the
+// environment holds.
 func emulatorConfig(tb testing.TB) aws.Config {
 	tb.Helper()
-	cfg, err := LoadConfig(context.Background(),
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRetryer(newRetryer),
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
 		config.WithSharedConfigProfile(""),

@@ -91,7 +91,10 @@ func (s *TableStore) query(ctx context.Context, table string, q store.Query, fn 
 				cursor = encodeCursor(r.last) // the last returned entry, not the peeked one
 				return errStop
 			}
-			if r.index {
+			if r.index && len(v) == 0 {
+				// Keys only: the item is read from the table. (A
+				// ProjectAll entry is the item itself; stored items are
+				// never empty.)
 				ik, err := indexedItemKey(k[len(r.prefix):])
 				if err != nil {
 					return err

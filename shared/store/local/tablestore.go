@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,14 +22,17 @@ import (
 //
 //	bucket "_tables"           table name → JSON TableSpec (the persisted schema)
 //	bucket "t/<table>"         pk 0x00 sk            → item (encoding in attrvalue.go)
-//	bucket "i/<table>/<index>" ipk 0x00 isk 0x00 pk 0x00 sk → empty
+//	bucket "i/<table>/<index>" ipk 0x00 isk 0x00 pk 0x00 sk → empty, or the item
 //
 // sk is "" for a hash-only table and isk "" for a hash-only index. Key values
 // are non-empty UTF-8 without NUL, so 0x00 ends each part unambiguously and
 // bbolt's byte order is DynamoDB's order: partition, then sort key in UTF-8
 // byte order (index entries with equal index keys follow the table key). An
-// index entry names its item, which is read from the item bucket in the same
-// read transaction. Items lacking an index key attribute are not indexed.
+// entry of a ProjectAll index holds a copy of the item (written in the same
+// transaction as the item), so a query of it is one range scan; any other
+// index entry is empty and names its item, which is read from the item
+// bucket in the same read transaction. Items lacking an index key attribute
+// are not indexed.
 const (
 	tablesBucket = "_tables"
 
@@ -127,6 +131,9 @@ type tableDef struct {
 	spec    store.TableSpec
 	bucket  []byte
 	indexes []indexDef
+	// gen counts committed writes (store.ChangeCounter). It is shared by
+	// the defs that replace this one when indexes are added.
+	gen *atomic.Uint64
 }
 
 type indexDef struct {
@@ -134,8 +141,16 @@ type indexDef struct {
 	bucket []byte
 }
 
+// entry is the value of the index entry of an item stored as value.
+func (ix *indexDef) entry(value []byte) []byte {
+	if ix.spec.Projection == store.ProjectAll {
+		return value
+	}
+	return []byte{}
+}
+
 func newTableDef(spec store.TableSpec) *tableDef {
-	d := &tableDef{spec: spec, bucket: []byte("t/" + spec.Name)}
+	d := &tableDef{spec: spec, bucket: []byte("t/" + spec.Name), gen: new(atomic.Uint64)}
 	for _, ix := range spec.Indexes {
 		d.indexes = append(d.indexes, indexDef{spec: ix, bucket: []byte("i/" + spec.Name + "/" + ix.Name)})
 	}
@@ -190,13 +205,17 @@ func validateSpec(spec store.TableSpec) error {
 		if ix.PK == "" {
 			return invalidf("table %s: index %s has no partition key attribute", spec.Name, ix.Name)
 		}
+		if ix.Projection != store.ProjectDefault && ix.Projection != store.ProjectAll {
+			return invalidf("table %s: index %s: unknown projection %q", spec.Name, ix.Name, ix.Projection)
+		}
 	}
 	return nil
 }
 
 // EnsureTable creates the table, or adds (and fills) indexes that spec names
-// and the stored table lacks. A different key schema, or an index of the same
-// name on other attributes, is an error; indexes absent from spec are kept.
+// and the stored table lacks, and rewrites an index whose projection spec
+// changes. A different key schema, or an index of the same name on other
+// attributes, is an error; indexes absent from spec are kept.
 func (s *TableStore) EnsureTable(ctx context.Context, spec store.TableSpec) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("ensure table %s: %w", spec.Name, err)
@@ -217,9 +236,15 @@ func (s *TableStore) EnsureTable(ctx context.Context, spec store.TableSpec) erro
 		merged.Indexes = append([]store.IndexSpec(nil), old.spec.Indexes...)
 		for _, ix := range spec.Indexes {
 			if have, ok := old.index(ix.Name); ok {
-				if have.spec != ix {
+				if have.spec.PK != ix.PK || have.spec.SK != ix.SK {
 					return invalidf("ensure table %s: index %s exists on (%s, %s), asked for (%s, %s)",
 						spec.Name, ix.Name, have.spec.PK, have.spec.SK, ix.PK, ix.SK)
+				}
+				if have.spec.Projection != ix.Projection {
+					// Stored with the other projection (e.g. a file from
+					// before projections): refill it the new way.
+					merged.Indexes[slices.IndexFunc(merged.Indexes, func(m store.IndexSpec) bool { return m.Name == ix.Name })] = ix
+					added = append(added, ix)
 				}
 				continue
 			}
@@ -236,6 +261,9 @@ func (s *TableStore) EnsureTable(ctx context.Context, spec store.TableSpec) erro
 		added = merged.Indexes
 	}
 	d := newTableDef(merged)
+	if old, ok := s.tables[spec.Name]; ok {
+		d.gen = old.gen
+	}
 	blob, err := json.Marshal(merged)
 	if err != nil {
 		return fmt.Errorf("ensure table %s: %w", spec.Name, err)
@@ -250,18 +278,23 @@ func (s *TableStore) EnsureTable(ctx context.Context, spec store.TableSpec) erro
 		}
 		for _, ix := range added {
 			ixd, _ := d.index(ix.Name)
+			if tx.Bucket(ixd.bucket) != nil {
+				if err := tx.DeleteBucket(ixd.bucket); err != nil {
+					return err
+				}
+			}
 			ib, err := tx.CreateBucket(ixd.bucket)
 			if err != nil {
 				return err
 			}
-			// Fill the new index from the items already stored.
+			// Fill the index from the items already stored.
 			err = items.ForEach(func(k, v []byte) error {
 				pk, sk := splitItemKey(k)
 				ik, err := storedIndexKey(ixd.spec, v, pk, sk)
 				if err != nil || ik == nil {
 					return err
 				}
-				return ib.Put(ik, []byte{})
+				return ib.Put(ik, ixd.entry(v))
 			})
 			if err != nil {
 				return err
@@ -273,7 +306,22 @@ func (s *TableStore) EnsureTable(ctx context.Context, spec store.TableSpec) erro
 		return fmt.Errorf("ensure table %s: %w", spec.Name, err)
 	}
 	s.tables[spec.Name] = d
+	d.gen.Add(1)
 	return nil
+}
+
+var _ store.ChangeCounter = (*TableStore)(nil)
+
+// Generation implements store.ChangeCounter: it grows after every committed
+// write to the table (0 for an unknown table). Writers bump it after their
+// commit, so a reader that reads it before its own read transaction never
+// labels an answer with a generation newer than the data it read.
+func (s *TableStore) Generation(table string) uint64 {
+	d, err := s.table(table)
+	if err != nil {
+		return 0
+	}
+	return d.gen.Load()
 }
 
 // keyString validates a key attribute value.
@@ -482,7 +530,7 @@ func (d *tableDef) applyPut(tx *bolt.Tx, p putPlan, old []byte) error {
 			}
 		}
 		if p.idxKeys[i] != nil {
-			if err := ib.Put(p.idxKeys[i], []byte{}); err != nil {
+			if err := ib.Put(p.idxKeys[i], ix.entry(p.value)); err != nil {
 				return err
 			}
 		}
@@ -597,6 +645,7 @@ func (s *TableStore) Put(ctx context.Context, table string, item store.Item, con
 		}
 		return d.applyPut(tx, p, old)
 	})
+	d.gen.Add(1) // after the commit (or a failure: a spurious bump costs a cache miss only)
 	if err != nil {
 		return fmt.Errorf("put %s: %w", table, err)
 	}
@@ -639,6 +688,7 @@ func (s *TableStore) Delete(ctx context.Context, table string, key store.Key, co
 		}
 		return d.applyDelete(tx, k, old)
 	})
+	d.gen.Add(1)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", table, err)
 	}
@@ -710,6 +760,9 @@ func (s *TableStore) Transact(ctx context.Context, ops []store.WriteOp) error {
 		}
 		return nil
 	})
+	for _, op := range plan {
+		op.d.gen.Add(1)
+	}
 	if err != nil {
 		return fmt.Errorf("transact: %w", err)
 	}
@@ -802,6 +855,7 @@ func (s *TableStore) BatchPut(ctx context.Context, table string, items []store.I
 		} else {
 			err = s.db.Update(fn)
 		}
+		d.gen.Add(1)
 		if err != nil {
 			return fmt.Errorf("batch put %s: %w", table, err)
 		}

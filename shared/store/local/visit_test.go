@@ -16,11 +16,11 @@ import (
 func TestItemViewMatchesItem(t *testing.T) {
 	items := []store.Item{
 		{"pk": "N#a", "sk": "F", "size": int64(1 << 40), "neg": int64(math.MinInt64), "released": true, "off": false,
-			"x": 2.5, "big": 1e20, "bin": []byte("b"), "ss": []string{"a"}, "m": map[string]any{"k": "v"}, "nul": nil, "empty": ""},
+			"x": 2.5, "big": 1e20, "small": int64(-42), "e18": int64(999999999999999999), "bin": []byte("b"), "ss": []string{"a"}, "m": map[string]any{"k": "v"}, "nul": nil, "empty": ""},
 		{"only": "one"},
 		{"ü": "ä", "long": string(make([]byte, 300))}, // multi-byte length prefix
 	}
-	probe := []string{"pk", "sk", "size", "neg", "released", "off", "x", "big", "bin", "ss", "m", "nul", "empty", "only", "ü", "long", "missing", "", "zz"}
+	probe := []string{"pk", "sk", "size", "neg", "small", "e18", "released", "off", "x", "big", "bin", "ss", "m", "nul", "empty", "only", "ü", "long", "missing", "", "zz"}
 	var v itemView
 	for _, in := range items {
 		data, err := encodeItem(in)
@@ -135,4 +135,35 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Strings read through the view stay intact after later items (which share
+// its arena) and after the source buffer changes (bbolt's memory outside
+// the transaction), across arena chunks.
+func TestItemViewStringsOutliveLaterItems(t *testing.T) {
+	var v itemView
+	buf := make([]byte, 0, 4096)
+	var kept []string
+	var want []string
+	for i := range 200 { // ~ 200 × 300 bytes: several chunks
+		name := fmt.Sprintf("file-%03d-%s", i, string(make([]byte, 250+i%7)))
+		data, err := encodeItem(store.Item{"pk": "p", "name": name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf = append(buf[:0], data...)
+		if err := v.reset(buf); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, v.String("name"))
+		want = append(want, name)
+		for j := range buf {
+			buf[j] = 0xff // the source is reused, as bbolt's pages are
+		}
+	}
+	for i := range kept {
+		if kept[i] != want[i] {
+			t.Fatalf("item %d: kept %q, want %q", i, kept[i][:12], want[i][:12])
+		}
+	}
 }
