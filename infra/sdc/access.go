@@ -14,14 +14,20 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/magpie-sdc/magpie/shared/auth"
 )
 
-// Roles are the Cognito groups, one per Magpie role (scientist, sitl,
-// super-sitl, operator): the api function reads a member's roles from the
-// token's cognito:groups claim (auth.CognitoVerifier). They are spelled out
-// rather than read from shared/auth, whose bcrypt dependency this module
-// does not carry.
-var Roles = []string{"scientist", "sitl", "super-sitl", "operator"}
+// Roles are the Cognito groups, one per Magpie role: the api function reads
+// a member's roles from the token's cognito:groups claim
+// (auth.CognitoVerifier).
+var Roles = func() []string {
+	var out []string
+	for _, r := range auth.Roles() {
+		out = append(out, string(r))
+	}
+	return out
+}()
 
 // PublicPrefix is the path under which CloudFront serves the public-release
 // bucket (cached); everything else goes to the API (uncached).

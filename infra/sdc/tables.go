@@ -6,10 +6,13 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/magpie-sdc/magpie/shared/auth"
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/release"
+	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
@@ -18,20 +21,16 @@ import (
 // code; a new repository adds its spec here.
 var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec, UsersSpec, release.Spec}
 
-// The campaign, burst and sitlcycle repositories create their tables inside
-// EnsureTable without exporting a spec; these mirror them (name, keys,
-// indexes) and must change with them. The functions' runtime tests run
-// those EnsureTable calls against DynamoDB Local.
+// The repositories' own specs, by the names the wiring uses.
 var (
 	// CampaignsSpec is campaign.Store's table.
-	CampaignsSpec = store.TableSpec{Name: campaign.CampaignsTable, PK: "pk"}
+	CampaignsSpec = campaign.Spec
 	// BDMSpec is burst.Open's table (default name) with its pending index.
-	BDMSpec = store.TableSpec{Name: "bdm", PK: "pk", SK: "sk", Indexes: []store.IndexSpec{{Name: "pending", PK: "pending", SK: "sk"}}}
-	// UsersSpec is auth.Spec (users and the token secret): infra does not
-	// import shared/auth, whose bcrypt is not in this module's go.sum.
-	UsersSpec = store.TableSpec{Name: "users", PK: "pk", SK: "sk"}
+	BDMSpec = burst.TableSpec(burst.DefaultTable)
+	// UsersSpec is auth.Users' table (accounts and the token secret).
+	UsersSpec = auth.Spec
 	// SitlSpec is sitlcycle.New's table (default name).
-	SitlSpec = store.TableSpec{Name: "sitl", PK: "pk", SK: "sk"}
+	SitlSpec = sitlcycle.TableSpec(sitlcycle.DefaultTable)
 )
 
 // Tables holds the DynamoDB tables by spec name.

@@ -22,10 +22,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/magpie-sdc/magpie/shared/auth"
+	"github.com/magpie-sdc/magpie/shared/burst"
+	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/release"
+	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
@@ -201,7 +205,10 @@ func provisionTopic(ctx context.Context, api *sns.Client, name, queueARN string)
 
 // provisionTables creates the tables the functions share.
 func provisionTables(ctx context.Context, tables store.TableStore) error {
-	for _, spec := range []store.TableSpec{catalog.Spec, pipeline.JobsSpec, release.Spec} {
+	// The stack's tables (infra/sdc.TableSpecs): the api function expects
+	// them to exist, as on AWS.
+	for _, spec := range []store.TableSpec{catalog.Spec, pipeline.JobsSpec, release.Spec, auth.Spec, campaign.Spec,
+		burst.TableSpec(burst.DefaultTable), sitlcycle.TableSpec(sitlcycle.DefaultTable)} {
 		if err := tables.EnsureTable(ctx, spec); err != nil {
 			return fmt.Errorf("provision: table %s: %w", spec.Name, err)
 		}

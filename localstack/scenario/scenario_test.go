@@ -23,12 +23,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/magpie-sdc/magpie/shared/api"
 	"github.com/magpie-sdc/magpie/shared/auth"
 	"github.com/magpie-sdc/magpie/shared/awstest"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	apifn "github.com/magpie-sdc/magpie/shared/lambdaenv/api"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/indexer"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/processor"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
@@ -36,7 +36,6 @@ import (
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
-	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
@@ -129,6 +128,9 @@ type hosted struct {
 	indexer   lambdaenv.Handler
 	processor lambdaenv.Handler
 	workflows *WorkflowsHost
+	// api is the api function behind a hosted HTTP API; ops (operator) and
+	// sitl (SITL) are its users, in the users table (password: password(name)).
+	api *httptest.Server
 }
 
 // newHosted provisions a fresh SDC on the emulators and builds the indexer
@@ -192,7 +194,52 @@ func newHosted(t *testing.T, o Options) *hosted {
 	// The functions reach Step Functions (task tokens, starts) through the
 	// SDK's endpoint variable; they load their configuration on first use.
 	t.Setenv("AWS_ENDPOINT_URL_SFN", h.workflows.Endpoint.URL)
+
+	env[apifn.EnvReprocessMachine] = h.workflows.MachineARN(ReprocessMachine)
+	env[apifn.EnvSITLMachine] = h.workflows.MachineARN(SITLMachine)
+	apiFn, err := apifn.Build(ctx, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.api = httptest.NewServer(&HTTPAPI{Fn: Function(apiFn)})
+	t.Cleanup(h.api.Close)
+	users := auth.NewUsers(tables, clock.Real{})
+	users.Cost = 4 // bcrypt's minimum: the scenario logs in often
+	for name, role := range map[string]auth.Role{"ops": auth.RoleOperator, "sitl": auth.RoleSITL} {
+		if _, err := users.Add(ctx, name, password(name), []auth.Role{role}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return h
+}
+
+// password is the scenario users' password.
+func password(user string) string { return user + "-scenario-password" }
+
+// call sends a request to the hosted api function, as user ("" for the
+// public), and returns the status and body.
+func (h *hosted) call(t *testing.T, method, path, contentType, body, user string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(h.ctx, method, h.api.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		req.SetBasicAuth(user, password(user))
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
 }
 
 // host hosts fn on the ingest queue (batch size 1 when one, so one message
@@ -379,15 +426,12 @@ func TestHostedScenario(t *testing.T) {
 		}
 	})
 
-	t.Run("files are downloadable through the API", func(t *testing.T) {
-		srv := httptest.NewServer(api.New(api.Backend{Profile: h.sdc.Profile, Catalog: h.sdc.Catalog,
-			Dropbox: h.sdc.Dropbox, Archive: h.sdc.Archive, Clock: clock.Real{}, Started: time.Now(),
-			Passwords: operator{},
-			Release:   &release.Service{Catalog: h.sdc.Catalog, Tables: h.sdc.Tables, Profile: h.sdc.Profile, Clock: clock.Real{}}}))
-		defer srv.Close()
+	t.Run("files are downloadable through the api function", func(t *testing.T) {
+		// Downloads answer with a redirect to a presigned archive URL,
+		// which the client follows, as on AWS.
 		l0 := "mms1_fgm_srvy_l0_20151016_v1.0.0.dat"
 		want, _ := os.ReadFile(filepath.Join(dir, l0))
-		if got, status := get(t, srv.URL+"/api/v1/files/"+l0+"/download", true); status != 200 || !bytes.Equal(got, want) {
+		if status, got := h.call(t, http.MethodGet, "/api/v1/files/"+l0+"/download", "", "", "ops"); status != 200 || !bytes.Equal(got, want) {
 			t.Errorf("team download of %s: status %d, %d bytes (want %d)", l0, status, len(got), len(want))
 		}
 		l2s, err := h.sdc.Catalog.Query(h.ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fgm"},
@@ -396,26 +440,24 @@ func TestHostedScenario(t *testing.T) {
 			t.Fatalf("no L2 file: %v", err)
 		}
 		l2 := l2s[0]
-		if _, status := get(t, srv.URL+"/api/v1/files/"+l2.Name+"/download", false); status != http.StatusNotFound {
+		if status, _ := h.call(t, http.MethodGet, "/api/v1/files/"+l2.Name+"/download", "", "", ""); status != http.StatusNotFound {
 			t.Errorf("public download of unreleased %s: status %d, want 404", l2.Name, status)
 		}
 		body := `{"action":"release","instrument_id":["fgm"],"data_level":["l2"],"sc_id":["mms1"],"start_date":"2015-10-16","end_date":"2015-10-16","release":"scenario-1"}`
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/releases", strings.NewReader(body))
-		req.SetBasicAuth("ops", "ops")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		if status, msg := h.call(t, http.MethodPost, "/api/v1/releases", "application/json", body, "ops"); status/100 != 2 {
+			t.Fatalf("release: %d: %s", status, msg)
 		}
-		msg, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("release: %s: %s", resp.Status, msg)
+		if status, _ := h.call(t, http.MethodPost, "/api/v1/releases", "application/json", body, "sitl"); status != http.StatusForbidden {
+			t.Errorf("a SITL releasing: status %d, want 403", status)
 		}
-		got, status := get(t, srv.URL+"/api/v1/files/"+l2.Name+"/download", false)
+		status, got := h.call(t, http.MethodGet, "/api/v1/files/"+l2.Name+"/download", "", "", "")
 		sum := sha256.Sum256(got)
 		if status != 200 || hex.EncodeToString(sum[:]) != l2.SHA256 {
 			t.Errorf("public download of released %s: status %d, sha256 %x, cataloged %s", l2.Name, status, sum, l2.SHA256)
+		}
+		status, got = h.call(t, http.MethodGet, "/mms/sdc/public/files/api/v1/file_info/science?sc_id=mms1&instrument_id=fgm&data_rate_mode=srvy&data_level=l2&start_date=2015-10-16&end_date=2015-10-16", "", "", "")
+		if status != 200 || !strings.Contains(string(got), `"file_name":"`+l2.Name+`"`) {
+			t.Errorf("MMS file_info of the released day: %d %.300s", status, got)
 		}
 	})
 
@@ -426,34 +468,6 @@ func TestHostedScenario(t *testing.T) {
 	t.Run("a reprocessing campaign re-runs the day after a new calibration", func(t *testing.T) {
 		h.checkCampaign(t, host)
 	})
-}
-
-// operator is the API's password checker: "ops"/"ops" is an operator.
-type operator struct{}
-
-func (operator) Authenticate(_ context.Context, name, pw string) (auth.Principal, error) {
-	if name == "ops" && pw == "ops" {
-		return auth.Principal{Name: name, Roles: []auth.Role{auth.RoleOperator}}, nil
-	}
-	return auth.Principal{}, auth.ErrBadCredentials
-}
-
-func get(t *testing.T, url string, team bool) ([]byte, int) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if team {
-		req.SetBasicAuth("ops", "ops")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b, resp.StatusCode
 }
 
 // logNotRun logs the NOTRUN jobs and what they miss.

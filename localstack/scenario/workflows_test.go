@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,6 @@ import (
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/naming"
 	"github.com/magpie-sdc/magpie/shared/processors"
-	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 	"github.com/magpie-sdc/magpie/shared/timeutil"
@@ -98,15 +98,21 @@ func (h *hosted) checkSITLCycle(t *testing.T) {
 		t.Errorf("notice %.300s: want cycle %s with its %d ABS segments (%v)", aws.ToString(msgs.Messages[0].Body), id, len(c.ABS), err)
 	}
 
-	// Buffers 3000..3029 of the day: 08:20:04–08:25:04 UTC.
-	rows, err := sitl.ParseCSV(strings.NewReader("start_time, stop_time, fom, sourceid, discussion\n" +
-		"2015-10-16 08:20:04, 2015-10-16 08:25:04, 120, SITL, magnetopause crossing\n"))
-	if err != nil {
-		t.Fatal(err)
+	// The SITL submits through the api function (buffers 3000..3029 of the
+	// day: 08:20:04–08:25:04 UTC); it hands the selection to the waiting
+	// execution with Step Functions' SendTaskSuccess.
+	csv := "start_time, stop_time, fom, sourceid, discussion\n" +
+		"2015-10-16 08:20:04, 2015-10-16 08:25:04, 120, SITL, magnetopause crossing\n"
+	path := "/api/v1/sitl/cycles/" + id + "/submissions"
+	if status, b := h.call(t, http.MethodPost, path, "text/csv", csv, ""); status != http.StatusUnauthorized {
+		t.Errorf("anonymous submission: %d %s, want 401", status, b)
 	}
-	sub, err := svc.Submit(h.ctx, id, "sitl_selections_2015-10-17-01-00-00.csv", rows)
-	if err != nil || sub.Verdict != sitlcycle.VerdictAccepted {
-		t.Fatalf("submit: %+v %v", sub, err)
+	status, b := h.call(t, http.MethodPost, path, "text/csv", csv, "sitl")
+	var sub struct {
+		Verdict string `json:"verdict"`
+	}
+	if status != http.StatusAccepted || json.Unmarshal(b, &sub) != nil || sub.Verdict != sitlcycle.VerdictAccepted {
+		t.Fatalf("submit: %d %s", status, b)
 	}
 	done, err := h.workflows.Engine.Wait(h.ctx, execID)
 	if err != nil || done.Status != asl.StatusSucceeded {
@@ -155,15 +161,32 @@ func (h *hosted) checkCampaign(t *testing.T, host *Host) {
 		t.Fatalf("l1b before: %v", err)
 	}
 
+	// An operator starts it through the api function, which starts an
+	// execution of the reprocess state machine through Step Functions' API.
 	req, _ := json.Marshal(campaign.Request{Instruments: []string{"fgm"}, Spacecraft: []string{"mms1"},
 		Start: simDay.Format(time.DateOnly), End: simDay.Format(time.DateOnly), Reason: "new FGM calibration v1.2.0"})
-	execID, err := h.stepFunctions().Start(h.ctx, h.workflows.MachineARN(ReprocessMachine), "fgm-recal", req)
-	if err != nil {
-		t.Fatal(err)
+	if status, b := h.call(t, http.MethodPost, "/api/v1/reprocess", "application/json", string(req), "sitl"); status != http.StatusForbidden {
+		t.Errorf("a SITL starting a campaign: %d %s, want 403", status, b)
 	}
-	done, err := h.workflows.Engine.Wait(h.ctx, execID)
+	status, b := h.call(t, http.MethodPost, "/api/v1/reprocess", "application/json", string(req), "ops")
+	var started struct {
+		ExecutionID string `json:"execution_id"`
+	}
+	if status != http.StatusAccepted || json.Unmarshal(b, &started) != nil || started.ExecutionID == "" {
+		t.Fatalf("start campaign: %d %s", status, b)
+	}
+	done, err := h.workflows.Engine.Wait(h.ctx, started.ExecutionID)
 	if err != nil || done.Status != asl.StatusSucceeded {
 		t.Fatalf("campaign: %+v %v", done, err)
+	}
+	// Its status and summary, as the team reads them.
+	status, b = h.call(t, http.MethodGet, "/api/v1/reprocess/"+started.ExecutionID, "", "", "sitl")
+	var got struct {
+		Status string            `json:"status"`
+		Result *campaign.Summary `json:"result"`
+	}
+	if status != http.StatusOK || json.Unmarshal(b, &got) != nil || got.Status != "SUCCEEDED" || got.Result == nil || got.Result.Succeeded == 0 {
+		t.Errorf("campaign status: %d %.400s", status, b)
 	}
 	var sum campaign.Summary
 	if err := json.Unmarshal(done.Output, &sum); err != nil {

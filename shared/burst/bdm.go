@@ -46,7 +46,7 @@ const (
 
 // Config configures a BDM.
 type Config struct {
-	Table      string // default "bdm"
+	Table      string // default DefaultTable
 	Burst      mission.Burst
 	Spacecraft []string
 	Clock      clock.Clock
@@ -68,7 +68,7 @@ type BDM struct {
 // Open prepares the table and returns a BDM.
 func Open(ctx context.Context, st store.TableStore, cfg Config) (*BDM, error) {
 	if cfg.Table == "" {
-		cfg.Table = "bdm"
+		cfg.Table = DefaultTable
 	}
 	if cfg.FirstID == 0 {
 		cfg.FirstID = 1
@@ -76,12 +76,22 @@ func Open(ctx context.Context, st store.TableStore, cfg Config) (*BDM, error) {
 	if len(cfg.Spacecraft) == 0 || cfg.Burst.BufferSeconds <= 0 || cfg.Burst.Holdable() <= 0 || cfg.Clock == nil {
 		return nil, fmt.Errorf("burst: open: need spacecraft, buffer length, a positive holdable count and a clock")
 	}
-	err := st.EnsureTable(ctx, store.TableSpec{Name: cfg.Table, PK: "pk", SK: "sk",
-		Indexes: []store.IndexSpec{{Name: indexPending, PK: "pending", SK: "sk"}}})
+	err := st.EnsureTable(ctx, TableSpec(cfg.Table))
 	if err != nil {
 		return nil, fmt.Errorf("burst: open table %s: %w", cfg.Table, err)
 	}
 	return &BDM{st: st, cfg: cfg}, nil
+}
+
+// DefaultTable is the BDM's table name unless Config.Table says otherwise.
+const DefaultTable = "bdm"
+
+// TableSpec is the BDM's table named name: segments, counters and reports
+// under one key schema, with the index of segments pending downlink. The
+// stack (infra) creates it from this spec.
+func TableSpec(name string) store.TableSpec {
+	return store.TableSpec{Name: name, PK: "pk", SK: "sk",
+		Indexes: []store.IndexSpec{{Name: indexPending, PK: "pending", SK: "sk"}}}
 }
 
 // Selection asks for a new segment.

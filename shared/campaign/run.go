@@ -24,6 +24,10 @@ type RunJobInput struct {
 // errNotFailed means a FAILED job was retried by someone else first.
 var errNotFailed = errors.New("job is no longer failed")
 
+// Spec is the campaigns table: one summary per finished campaign (the
+// stack creates it from this spec).
+var Spec = store.TableSpec{Name: CampaignsTable, PK: "pk"}
+
 // RunJob runs the jobs of one item in order. Each job is planned again at
 // run time, so a level sees the outputs its upstream job just made; a job
 // that already exists is not run twice (a FAILED one is retried). If any
@@ -256,7 +260,7 @@ func NewStore(db store.TableStore) *Store { return &Store{db: db} }
 
 // EnsureTable creates the campaigns table if needed.
 func (c *Store) EnsureTable(ctx context.Context) error {
-	if err := c.db.EnsureTable(ctx, store.TableSpec{Name: CampaignsTable, PK: "pk"}); err != nil {
+	if err := c.db.EnsureTable(ctx, Spec); err != nil {
 		return fmt.Errorf("campaigns: ensure table: %w", err)
 	}
 	return nil

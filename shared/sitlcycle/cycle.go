@@ -129,7 +129,7 @@ type MetadataSource interface {
 // Config wires a Service.
 type Config struct {
 	Tables store.TableStore
-	Table  string // default "sitl"
+	Table  string // default DefaultTable
 	BDM    *burst.BDM
 	Burst  mission.Burst
 	// Metadata feeds ABS.
@@ -168,12 +168,12 @@ const (
 // New prepares the table and returns a Service.
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Table == "" {
-		cfg.Table = "sitl"
+		cfg.Table = DefaultTable
 	}
 	if cfg.Tables == nil || cfg.Clock == nil || cfg.Burst.BufferSeconds <= 0 {
 		return nil, errors.New("sitlcycle: need a table store, a clock and the burst parameters")
 	}
-	if err := cfg.Tables.EnsureTable(ctx, store.TableSpec{Name: cfg.Table, PK: "pk", SK: "sk"}); err != nil {
+	if err := cfg.Tables.EnsureTable(ctx, TableSpec(cfg.Table)); err != nil {
 		return nil, fmt.Errorf("sitlcycle: table %s: %w", cfg.Table, err)
 	}
 	return &Service{cfg: cfg}, nil
@@ -195,6 +195,13 @@ type Input struct {
 	Window      Window `json:"window"`
 	WaitSeconds int64  `json:"wait_seconds"` // until the deadline (≥ 1)
 }
+
+// DefaultTable is the cycles' table name unless Config.Table says otherwise.
+const DefaultTable = "sitl"
+
+// TableSpec is the cycles' table named name (the stack creates it from
+// this spec).
+func TableSpec(name string) store.TableSpec { return store.TableSpec{Name: name, PK: "pk", SK: "sk"} }
 
 // NewInput builds the execution input for window w at time now.
 func NewInput(w Window, now time.Time) (Input, error) {
