@@ -95,26 +95,16 @@ var FunctionSpecs = map[string]FunctionSpec{
 		TimeoutSeconds: 900,
 		Provides:       []string{"PlanFunctionArn", "EstimateFunctionArn", "RunJobFunctionArn", "SummarizeFunctionArn"},
 		Wire: func(fn awslambda.Function, r *Resources) {
+			// Runs jobs as the processor does (shared/lambdaenv/jobsenv), plus
+			// the campaigns' own data.
+			wireJobs(fn, r)
 			st := r.Storage
-			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
 			fn.AddEnvironment(jsii.String("CAMPAIGN_BUCKET"), st.Workflow.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
-			// Job outputs enter through the dropbox and are indexed in
-			// place, as the indexer does: read, write, remove once archived.
-			st.Dropbox.GrantReadWrite(fn, nil)
-			st.Dropbox.GrantDelete(fn, jsii.String("*"))
-			// Reads inputs, archives outputs; never deletes.
-			st.Archive.GrantPut(fn, jsii.String("*"))
-			st.Archive.GrantRead(fn, nil)
 			// Item lists and Map results of campaigns only.
 			st.Workflow.GrantRead(fn, jsii.String(campaignPrefix+"*"))
 			st.Workflow.GrantPut(fn, jsii.String(campaignPrefix+"*"))
-			for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name, CampaignsSpec.Name} {
-				r.Tables.ByName[t].GrantReadWriteData(fn)
-			}
-			grantEnsureTables(fn, r, pipeline.JobsSpec.Name, CampaignsSpec.Name)
-			r.Bus.GrantPutEventsTo(fn, nil)
+			r.Tables.ByName[CampaignsSpec.Name].GrantReadWriteData(fn)
+			grantEnsureTables(fn, r, CampaignsSpec.Name)
 		},
 	},
 	"sitl": {
@@ -156,24 +146,8 @@ var FunctionSpecs = map[string]FunctionSpec{
 		MemoryMB:       2048,
 		TimeoutSeconds: 900,
 		Wire: func(fn awslambda.Function, r *Resources) {
-			st := r.Storage
-			// The environment of shared/lambdaenv/sweeper.Build.
-			fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
-			fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
-			// Indexes left-over files as the indexer does (read, remove once
-			// archived, rejects under quarantine/); the jobs it re-runs put
-			// their outputs into the dropbox, as reprocess's run-job does.
-			st.Dropbox.GrantReadWrite(fn, nil)
-			st.Dropbox.GrantDelete(fn, jsii.String("*"))
-			// Reads inputs, archives files; never deletes.
-			st.Archive.GrantPut(fn, jsii.String("*"))
-			st.Archive.GrantRead(fn, nil)
-			for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name} {
-				r.Tables.ByName[t].GrantReadWriteData(fn)
-			}
-			grantEnsureTables(fn, r, pipeline.JobsSpec.Name)
-			r.Bus.GrantPutEventsTo(fn, nil)
+			// The environment and grants of shared/lambdaenv/jobsenv.
+			wireJobs(fn, r)
 			for _, s := range SweeperSchedules {
 				awsevents.NewRule(fn, jsii.String(s.ID), &awsevents.RuleProps{
 					Description: jsii.String("invokes the sweeper with {\"task\":\"" + s.Task + "\"}"),

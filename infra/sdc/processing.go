@@ -30,25 +30,10 @@ const (
 // The function plans and runs jobs as the indexer's events arrive, which is
 // how products follow their inputs on AWS.
 func wireProcessor(fn awslambda.Function, r *Resources) {
-	st := r.Storage
-	fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
-	fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
-	fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+	wireJobs(fn, r)
 	if r.Settings.SITLDeadline != "" {
 		fn.AddEnvironment(jsii.String("SITL_DEADLINE"), jsii.String(r.Settings.SITLDeadline), nil)
 	}
-	// Job outputs enter through the dropbox and are indexed in place, as
-	// the indexer does: read, write, remove once archived.
-	st.Dropbox.GrantReadWrite(fn, nil)
-	st.Dropbox.GrantDelete(fn, jsii.String("*"))
-	// Reads inputs, archives outputs; never deletes.
-	st.Archive.GrantPut(fn, jsii.String("*"))
-	st.Archive.GrantRead(fn, nil)
-	for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name} {
-		r.Tables.ByName[t].GrantReadWriteData(fn)
-	}
-	grantEnsureTables(fn, r, pipeline.JobsSpec.Name)
-	r.Bus.GrantPutEventsTo(fn, nil)
 
 	dlq := awssqs.NewQueue(fn, jsii.String(processingDLQChild), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
@@ -103,4 +88,26 @@ func processingDLQ(fns *Functions) awssqs.Queue {
 	}
 	q, _ := fn.Node().TryFindChild(jsii.String(processingDLQChild)).(awssqs.Queue)
 	return q
+}
+
+// wireJobs gives a function that indexes files and runs jobs
+// (shared/lambdaenv/jobsenv: processor, reprocess, sweeper) the common
+// environment and what that work needs, nothing more.
+func wireJobs(fn awslambda.Function, r *Resources) {
+	st := r.Storage
+	fn.AddEnvironment(jsii.String("DROPBOX_BUCKET"), st.Dropbox.BucketName(), nil)
+	fn.AddEnvironment(jsii.String("ARCHIVE_BUCKET"), st.Archive.BucketName(), nil)
+	fn.AddEnvironment(jsii.String("EVENT_BUS"), r.Bus.EventBusName(), nil)
+	// Indexes files as the indexer does (read, remove once archived,
+	// rejects under quarantine/); jobs put their outputs into the dropbox.
+	st.Dropbox.GrantReadWrite(fn, nil)
+	st.Dropbox.GrantDelete(fn, jsii.String("*"))
+	// Reads inputs, archives files; never deletes.
+	st.Archive.GrantPut(fn, jsii.String("*"))
+	st.Archive.GrantRead(fn, nil)
+	for _, t := range []string{catalog.TableName, pipeline.JobsSpec.Name} {
+		r.Tables.ByName[t].GrantReadWriteData(fn)
+	}
+	grantEnsureTables(fn, r, pipeline.JobsSpec.Name)
+	r.Bus.GrantPutEventsTo(fn, nil)
 }

@@ -11,23 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 
-	eb "github.com/aws/aws-sdk-go-v2/service/eventbridge"
-
-	"github.com/magpie-sdc/magpie/shared/catalog"
-	"github.com/magpie-sdc/magpie/shared/clock"
-	"github.com/magpie-sdc/magpie/shared/events/eventbridge"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
-	"github.com/magpie-sdc/magpie/shared/mission"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/jobsenv"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
-	"github.com/magpie-sdc/magpie/shared/processors"
 	"github.com/magpie-sdc/magpie/shared/store"
-	"github.com/magpie-sdc/magpie/shared/store/awsstore"
-	"github.com/magpie-sdc/magpie/shared/telemetry"
 )
 
 // The tasks, as the rules' constant input {"task": ...} names them.
@@ -70,26 +60,11 @@ type NightlyResult struct {
 // The configuration is checked here; the indexer and pipeline (which
 // checks its tables) are made on first use.
 func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lambdaenv.Handler, error) {
-	var c config
-	for _, v := range []struct {
-		key string
-		dst *string
-	}{{"DROPBOX_BUCKET", &c.dropbox}, {"ARCHIVE_BUCKET", &c.archive}, {"EVENT_BUS", &c.bus}} {
-		var err error
-		if *v.dst, err = lambdaenv.Need(getenv, v.key); err != nil {
-			return nil, err
-		}
-	}
-	level, err := telemetry.ParseLevel(getenv("LOG_LEVEL"))
+	c, err := jobsenv.FromEnv(getenv, logw)
 	if err != nil {
 		return nil, err
 	}
-	if c.profile, err = mission.LoadOrDefault(getenv("MISSION_PROFILE")); err != nil {
-		return nil, err
-	}
-	c.prefix = getenv("TABLE_PREFIX")
-	c.log = telemetry.NewLogger(logw, level)
-	deps := &lambdaenv.Lazy[*deps]{Make: c.deps}
+	deps := &lambdaenv.Lazy[*deps]{Make: func(ctx context.Context) (*deps, error) { return newDeps(ctx, c) }}
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var ev Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
@@ -113,12 +88,6 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 	}, nil
 }
 
-type config struct {
-	dropbox, archive, bus, prefix string
-	profile                       *mission.Profile
-	log                           *slog.Logger
-}
-
 // deps are the AWS-backed parts; the pipeline (tables checked, processors
 // registered) is made only when a nightly sweep first needs it.
 type deps struct {
@@ -128,30 +97,15 @@ type deps struct {
 	log      *slog.Logger
 }
 
-func (c config) deps(ctx context.Context) (*deps, error) {
-	cfg, err := awsstore.LoadConfig(ctx)
+func newDeps(ctx context.Context, c jobsenv.Config) (*deps, error) {
+	d, err := c.Deps(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s3c := awsstore.NewS3Client(cfg)
-	tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(cfg), c.prefix)
-	dropbox, archive := awsstore.NewObjectStore(s3c, c.dropbox), awsstore.NewObjectStore(s3c, c.archive)
-	cat := catalog.New(tables)
-	evs := &eventbridge.Publisher{API: eb.NewFromConfig(cfg), Bus: c.bus, Source: "magpie." + c.profile.ID}
-	ix := &ingest.Indexer{Profile: c.profile, Dropbox: dropbox, Archive: archive, Catalog: cat, Events: evs,
-		Clock: clock.Real{}, Log: c.log}
-	d := &deps{dropbox: dropbox, indexer: ix, log: c.log}
-	d.pipeline = &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
-		p, err := pipeline.New(ctx, pipeline.Config{Profile: c.profile, Builtins: processors.Registry(c.profile), Tables: tables,
-			Catalog: cat, Archive: archive, Dropbox: dropbox, Indexer: ix, Clock: clock.Real{}, Log: c.log, Events: evs,
-			// /tmp is the only writable place in Lambda.
-			WorkDir: filepath.Join(os.TempDir(), "magpie-work")})
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: %w", err)
-		}
-		return p, nil
-	}}
-	return d, nil
+	return &deps{dropbox: d.Dropbox, indexer: d.Indexer, log: c.Log,
+		pipeline: &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
+			return c.Pipeline(ctx, d)
+		}}}, nil
 }
 
 // sweep indexes every dropbox file outside quarantine/ whose event was
