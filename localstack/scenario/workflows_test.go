@@ -135,6 +135,17 @@ func (h *hosted) checkSITLCycle(t *testing.T) {
 	if _, err := awsstore.NewObjectStore(awsstore.NewS3Client(h.cfg), h.res.Workflow).Head(h.ctx, c.Playlist); err != nil {
 		t.Errorf("playlist %s: %v", c.Playlist, err)
 	}
+	// The team reads the segment from the api function.
+	status, b = h.call(t, http.MethodGet, "/api/v1/burst/segments?status=HELD", "", "", "sitl")
+	var segs struct {
+		Segments []struct {
+			ID  int64   `json:"id"`
+			FOM float64 `json:"fom"`
+		} `json:"segments"`
+	}
+	if status != http.StatusOK || json.Unmarshal(b, &segs) != nil || len(segs.Segments) == 0 || segs.Segments[0].ID != seg.ID {
+		t.Errorf("held segments from the API: %d %.300s", status, b)
+	}
 }
 
 // checkCampaign: an FGM team delivers a new calibration; the reprocessing

@@ -3,6 +3,7 @@
 package burst
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -96,4 +97,28 @@ const removedFromStats = StatusTrimmed | StatusSubsumed | StatusDeleted | Status
 // terminal reports whether no further event may change the segment.
 func (s Status) terminal() bool {
 	return s&(StatusFinished|StatusDerelict|StatusAborted|removedFromStats) != 0
+}
+
+// MarshalJSON writes the status as its '+'-joined names ("HELD+MODIFIED"),
+// as the reference's reports and clients read it.
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// UnmarshalJSON reads the names, or the flag number segments stored as
+// JSON documents before the names were written.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var n uint32
+	if err := json.Unmarshal(b, &n); err == nil {
+		*s = Status(n)
+		return nil
+	}
+	var text string
+	if err := json.Unmarshal(b, &text); err != nil {
+		return fmt.Errorf("segment status %s: want names or a number", b)
+	}
+	st, err := ParseStatus(text)
+	if err != nil {
+		return err
+	}
+	*s = st
+	return nil
 }
