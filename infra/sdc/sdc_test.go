@@ -736,7 +736,7 @@ func TestWorkflowFunctionsHaveLeastPrivilege(t *testing.T) {
 			scoped: map[string]string{"Workflow": "/playlists/*"}},
 		{fn: "api",
 			want: []string{"s3:GetObject*", "s3:PutObject", "dynamodb:Query", "dynamodb:PutItem",
-				"states:StartExecution", "states:DescribeExecution", "states:SendTaskSuccess"},
+				"states:StartExecution", "states:ListExecutions", "states:DescribeExecution", "states:SendTaskSuccess"},
 			forbid: []string{"s3:DeleteObject*", "dynamodb:CreateTable", "events:PutEvents", "states:SendTaskFailure",
 				"states:SendTaskHeartbeat", "states:StopExecution", "sqs:ReceiveMessage"},
 			scoped: map[string]string{"Workflow": "-none-"}},
@@ -861,6 +861,7 @@ func TestAPISteersExactlyTheWorkflowsItServes(t *testing.T) {
 	}
 	want := map[string]string{
 		"states:StartExecution":    `{"Ref":"` + machine[reprocessMachine] + `"}`,
+		"states:ListExecutions":    `{"Ref":"` + machine[reprocessMachine] + `"}`,
 		"states:SendTaskSuccess":   `{"Ref":"` + machine[sitlMachine] + `"}`,
 		"states:DescribeExecution": machine[reprocessMachine], // in the execution ARN, below
 	}

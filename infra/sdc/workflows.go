@@ -236,8 +236,9 @@ func wireAPIWorkflows(c constructs.Construct, wf *Workflows, fns *Functions) {
 			ResourceName: jsii.String(*sm.StateMachineName() + ":*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})
 		stmts = append(stmts,
+			// Starts campaigns; lists them for the campaigns page.
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Actions: jsii.Strings("states:StartExecution"), Resources: jsii.Strings(*sm.StateMachineArn()),
+				Actions: jsii.Strings("states:StartExecution", "states:ListExecutions"), Resources: jsii.Strings(*sm.StateMachineArn()),
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings("states:DescribeExecution"), Resources: jsii.Strings(*executions),

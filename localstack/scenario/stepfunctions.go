@@ -14,7 +14,8 @@ import (
 
 // StepFunctions serves the part of the AWS Step Functions API the SDC's
 // code calls (StartExecution, DescribeExecution, SendTaskSuccess,
-// SendTaskFailure, SendTaskHeartbeat; JSON 1.0 protocol) on top of a
+// SendTaskFailure, SendTaskHeartbeat, ListExecutions in one page; JSON 1.0
+// protocol) on top of a
 // workflows port — in hosted mode, Magpie's interpreter running
 // statemachines/*.asl.json. The functions and the API then talk to their
 // state machines through the SDK exactly as they do on AWS, with
@@ -58,6 +59,7 @@ func (h *StepFunctions) call(r *http.Request, op string, body []byte) (any, *sfn
 		StateMachineArn, Name, Input    string
 		ExecutionArn, TaskToken, Output string
 		Error, Cause                    string
+		MaxResults                      int
 	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, &sfnError{"ValidationException", "body: " + err.Error()}
@@ -91,6 +93,21 @@ func (h *StepFunctions) call(r *http.Request, op string, body []byte) (any, *sfn
 			out["error"], out["cause"] = ex.Error, ex.Cause
 		}
 		return out, nil
+	case "ListExecutions":
+		list, err := h.Workflows.List(ctx, in.StateMachineArn, in.MaxResults)
+		if err != nil {
+			return nil, toSFN(err, "StateMachineDoesNotExist", "", "InvalidArn")
+		}
+		items := []map[string]any{}
+		for _, ex := range list {
+			it := map[string]any{"executionArn": ex.ID, "stateMachineArn": ex.StateMachine, "name": ex.Name,
+				"status": string(ex.Status), "startDate": epoch(ex.StartTime)}
+			if !ex.StopTime.IsZero() {
+				it["stopDate"] = epoch(ex.StopTime)
+			}
+			items = append(items, it)
+		}
+		return map[string]any{"executions": items}, nil
 	case "SendTaskSuccess":
 		return struct{}{}, toSFN(h.Workflows.SendTaskSuccess(ctx, in.TaskToken, json.RawMessage(in.Output)), "TaskDoesNotExist", "", "InvalidOutput")
 	case "SendTaskFailure":

@@ -199,6 +199,11 @@ func (h *hosted) checkCampaign(t *testing.T, host *Host) {
 	if status != http.StatusOK || json.Unmarshal(b, &got) != nil || got.Status != "SUCCEEDED" || got.Result == nil || got.Result.Succeeded == 0 {
 		t.Errorf("campaign status: %d %.400s", status, b)
 	}
+	// The campaigns page lists it (Step Functions' ListExecutions).
+	name := started.ExecutionID[strings.LastIndex(started.ExecutionID, ":")+1:]
+	if status, b := h.call(t, http.MethodGet, "/team/campaigns", "", "", "sitl"); status != http.StatusOK || !strings.Contains(string(b), name) {
+		t.Errorf("campaigns page: %d, lacks %s", status, name)
+	}
 	var sum campaign.Summary
 	if err := json.Unmarshal(done.Output, &sum); err != nil {
 		t.Fatalf("campaign output %s: %v", done.Output, err)

@@ -68,4 +68,8 @@ type Workflows interface {
 	SendTaskHeartbeat(ctx context.Context, token string) error
 	// Describe returns the execution with that id.
 	Describe(ctx context.Context, executionID string) (Execution, error)
+	// List returns the executions of stateMachine (a name or an ARN),
+	// newest first, at most limit (0: all). As Step Functions' listing,
+	// it carries no input or output: Describe one for those.
+	List(ctx context.Context, stateMachine string, limit int) ([]Execution, error)
 }

@@ -56,8 +56,8 @@ func (existingTables) EnsureTable(context.Context, store.TableSpec) error { retu
 // backend wires shared/api's workflow routes to Step Functions: campaigns
 // start and are described as executions of the reprocess machine, and the
 // SITL cycle's user operations hand submissions to the waiting task of the
-// sitl-cycle machine (SendTaskSuccess). Listing executions and the
-// simulated ground-station contacts are not served on AWS.
+// sitl-cycle machine (SendTaskSuccess). The simulated ground-station
+// contacts are not served on AWS.
 func (wc workflowsConfig) backend(ctx context.Context, wf workflows.Workflows, tables store.TableStore, p *mission.Profile, clk clock.Clock) (httpapi.Workflows, error) {
 	var b httpapi.Workflows
 	tables = existingTables{tables}
@@ -69,6 +69,9 @@ func (wc workflowsConfig) backend(ctx context.Context, wf workflows.Workflows, t
 			return wc.describeCampaign(ctx, wf, id)
 		}
 		b.Campaigns = campaign.NewStore(tables)
+		b.ListCampaigns = func(ctx context.Context) ([]asl.Execution, error) {
+			return wc.listCampaigns(ctx, wf)
+		}
 	}
 	if wc.sitl != "" {
 		bdm, err := burst.Open(ctx, tables, burst.Config{Burst: p.Burst, Spacecraft: p.Spacecraft, Clock: clk})
@@ -136,4 +139,22 @@ func (wc workflowsConfig) describeCampaign(ctx context.Context, wf workflows.Wor
 // machine machineARN: arn:...:stateMachine:M becomes arn:...:execution:M:name.
 func executionARN(machineARN, name string) string {
 	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// maxListedCampaigns bounds the campaigns page's listing of executions
+// (Step Functions lists newest first; older ones keep their stored summary).
+const maxListedCampaigns = 200
+
+// listCampaigns lists the reprocess machine's executions, newest first.
+func (wc workflowsConfig) listCampaigns(ctx context.Context, wf workflows.Workflows) ([]asl.Execution, error) {
+	list, err := wf.List(ctx, wc.reprocess, maxListedCampaigns)
+	if err != nil {
+		return nil, fmt.Errorf("api: list campaigns: %w", err)
+	}
+	out := make([]asl.Execution, 0, len(list))
+	for _, ex := range list {
+		out = append(out, asl.Execution{ID: ex.ID, Name: ex.Name, StateMachineArn: ex.StateMachine, Status: asl.Status(ex.Status),
+			StartTime: ex.StartTime, StopTime: ex.StopTime})
+	}
+	return out, nil
 }

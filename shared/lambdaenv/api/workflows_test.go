@@ -57,6 +57,19 @@ func (f *fakeFlows) Describe(_ context.Context, id string) (workflows.Execution,
 	return ex, nil
 }
 
+// List lists the executions started, newest first, of one machine.
+func (f *fakeFlows) List(_ context.Context, machine string, limit int) ([]workflows.Execution, error) {
+	var out []workflows.Execution
+	for i := len(f.started) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- {
+		parts := strings.SplitN(f.started[i], "|", 3)
+		if parts[0] == machine {
+			out = append(out, workflows.Execution{ID: executionARN(machine, parts[1]), Name: parts[1], StateMachine: machine,
+				Status: workflows.Running})
+		}
+	}
+	return out, nil
+}
+
 func TestWorkflowsConfigFromEnvironment(t *testing.T) {
 	for _, c := range []struct {
 		env  map[string]string
@@ -111,14 +124,14 @@ func newBackendRig(t *testing.T, wc workflowsConfig) (*fakeFlows, httpapi.Workfl
 
 func TestNoStateMachinesNoWorkflowRoutes(t *testing.T) {
 	_, b := newBackendRig(t, workflowsConfig{})
-	if b.StartCampaign != nil || b.DescribeCampaign != nil || b.Campaigns != nil || b.SITL != nil || b.Segments != nil {
+	if b.StartCampaign != nil || b.DescribeCampaign != nil || b.Campaigns != nil || b.ListCampaigns != nil || b.SITL != nil || b.Segments != nil {
 		t.Errorf("workflow routes wired without state machines: %+v", b)
 	}
 }
 
 func TestCampaignsStartAndDescribeReprocessExecutions(t *testing.T) {
 	f, b := newBackendRig(t, workflowsConfig{reprocess: reprocessARN})
-	if b.StartCampaign == nil || b.DescribeCampaign == nil || b.Campaigns == nil {
+	if b.StartCampaign == nil || b.DescribeCampaign == nil || b.Campaigns == nil || b.ListCampaigns == nil {
 		t.Fatalf("campaign routes not wired: %+v", b)
 	}
 	if b.SITL != nil {
@@ -157,6 +170,10 @@ func TestCampaignsStartAndDescribeReprocessExecutions(t *testing.T) {
 		if ex.ID != id || ex.Status != asl.StatusSucceeded || string(ex.Output) != `{"jobs":3}` || ex.StateMachineArn != reprocessARN {
 			t.Errorf("describe %s: %+v", ref, ex)
 		}
+	}
+	listed, err := b.ListCampaigns(ctx)
+	if err != nil || len(listed) != 1 || listed[0].ID != id || listed[0].Name != name || listed[0].Status != asl.StatusRunning {
+		t.Errorf("list campaigns: %+v %v", listed, err)
 	}
 	for _, ref := range []string{"campaign-unknown", executionARN(sitlARN, "cycle-x")} {
 		if _, err := b.DescribeCampaign(ctx, ref); !errors.Is(err, asl.ErrNotFound) {

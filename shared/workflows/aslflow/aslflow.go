@@ -138,6 +138,28 @@ func (w *Workflows) Describe(ctx context.Context, executionID string) (workflows
 	}, nil
 }
 
+// List returns the executions of a state machine, newest first.
+func (w *Workflows) List(ctx context.Context, stateMachine string, limit int) ([]workflows.Execution, error) {
+	def, err := w.machine(stateMachine)
+	if err != nil {
+		return nil, err
+	}
+	all, err := w.engine.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aslflow: list %s: %w", stateMachine, err)
+	}
+	var out []workflows.Execution
+	for i := len(all) - 1; i >= 0 && (limit <= 0 || len(out) < limit); i-- { // the engine lists oldest first
+		ex := all[i]
+		if !strings.HasSuffix(ex.StateMachineArn, ":stateMachine:"+def.Name) {
+			continue
+		}
+		out = append(out, workflows.Execution{ID: ex.ID, Name: ex.Name, StateMachine: ex.StateMachineArn,
+			Status: workflows.Status(ex.Status), StartTime: ex.StartTime, StopTime: ex.StopTime})
+	}
+	return out, nil
+}
+
 // mapErr adds the port's error to the engine's, keeping the engine's text.
 func mapErr(err error) error {
 	switch {

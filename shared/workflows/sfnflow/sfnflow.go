@@ -22,6 +22,7 @@ type API interface {
 	SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error)
 	SendTaskHeartbeat(ctx context.Context, in *sfn.SendTaskHeartbeatInput, opts ...func(*sfn.Options)) (*sfn.SendTaskHeartbeatOutput, error)
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+	ListExecutions(ctx context.Context, in *sfn.ListExecutionsInput, opts ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error)
 }
 
 // Workflows starts and steers Step Functions executions.
@@ -109,6 +110,31 @@ func (w *Workflows) Describe(ctx context.Context, executionID string) (workflows
 		ex.Output = json.RawMessage(*out.Output)
 	}
 	return ex, nil
+}
+
+// List returns the executions of a state machine, newest first (Step
+// Functions' order), following the pages up to limit.
+func (w *Workflows) List(ctx context.Context, stateMachine string, limit int) ([]workflows.Execution, error) {
+	in := &sfn.ListExecutionsInput{StateMachineArn: aws.String(w.arn(stateMachine))}
+	var out []workflows.Execution
+	for {
+		if limit > 0 {
+			in.MaxResults = int32(min(limit-len(out), 1000))
+		}
+		page, err := w.API.ListExecutions(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("sfn: list %s: %w", stateMachine, mapErr(err))
+		}
+		for _, it := range page.Executions {
+			out = append(out, workflows.Execution{ID: aws.ToString(it.ExecutionArn), Name: aws.ToString(it.Name),
+				StateMachine: aws.ToString(it.StateMachineArn), Status: workflows.Status(it.Status),
+				StartTime: aws.ToTime(it.StartDate), StopTime: aws.ToTime(it.StopDate)})
+		}
+		if page.NextToken == nil || limit > 0 && len(out) >= limit {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
 }
 
 // mapErr adds the port's error kind to a Step Functions error by its code.

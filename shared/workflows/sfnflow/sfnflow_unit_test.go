@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,6 +49,52 @@ func (f *fakeAPI) DescribeExecution(_ context.Context, in *sfn.DescribeExecution
 	t := time.Date(2015, 10, 16, 0, 0, 0, 0, time.UTC)
 	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Name: aws.String("n"), StateMachineArn: aws.String("sm"),
 		Status: types.ExecutionStatusSucceeded, Input: aws.String(`{}`), Output: aws.String(`{"a":1}`), StartDate: &t, StopDate: &t}, nil
+}
+
+// ListExecutions serves 5 executions, newest first, 2 per page.
+func (f *fakeAPI) ListExecutions(_ context.Context, in *sfn.ListExecutionsInput, _ ...func(*sfn.Options)) (*sfn.ListExecutionsOutput, error) {
+	f.last = in
+	if f.err != nil {
+		return nil, f.err
+	}
+	from := 0
+	if in.NextToken != nil {
+		from = int(aws.ToString(in.NextToken)[0] - '0')
+	}
+	n := 2
+	if in.MaxResults > 0 && int(in.MaxResults) < n {
+		n = int(in.MaxResults)
+	}
+	out := &sfn.ListExecutionsOutput{}
+	for i := from; i < 5 && i < from+n; i++ {
+		t := time.Date(2015, 10, 16, 5-i, 0, 0, 0, time.UTC)
+		out.Executions = append(out.Executions, types.ExecutionListItem{ExecutionArn: aws.String(fmt.Sprintf("arn:exec:%d", i)),
+			Name: aws.String(fmt.Sprint(i)), StateMachineArn: in.StateMachineArn, Status: types.ExecutionStatusRunning, StartDate: &t})
+	}
+	if from+n < 5 {
+		out.NextToken = aws.String(fmt.Sprint(from + n))
+	}
+	return out, nil
+}
+
+func TestListFollowsPagesUpToTheLimit(t *testing.T) {
+	w := &Workflows{API: &fakeAPI{}, ARNPrefix: "arn:aws:states:us-east-1:1:stateMachine:magpie-"}
+	for _, c := range []struct{ limit, want int }{{0, 5}, {3, 3}, {1, 1}, {9, 5}} {
+		got, err := w.List(context.Background(), "reprocess", c.limit)
+		if err != nil || len(got) != c.want {
+			t.Fatalf("limit %d: %d executions %v, want %d", c.limit, len(got), err, c.want)
+		}
+		for i, ex := range got {
+			if ex.ID != fmt.Sprintf("arn:exec:%d", i) || ex.Status != workflows.Running ||
+				ex.StateMachine != "arn:aws:states:us-east-1:1:stateMachine:magpie-reprocess" {
+				t.Errorf("limit %d: execution %d: %+v", c.limit, i, ex)
+			}
+		}
+	}
+	api := &fakeAPI{err: &smithy.GenericAPIError{Code: "StateMachineDoesNotExist", Message: "no"}}
+	if _, err := (&Workflows{API: api}).List(context.Background(), "arn:aws:states:us-east-1:1:stateMachine:x", 0); !errors.Is(err, workflows.ErrNotFound) {
+		t.Errorf("unknown machine: %v", err)
+	}
 }
 
 func TestRequestsAndErrorMapping(t *testing.T) {

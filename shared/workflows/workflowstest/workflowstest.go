@@ -86,6 +86,14 @@ func Run(t *testing.T, h Harness) {
 		if ex.ID != id || ex.Name != "run-1" || ex.Status != workflows.Running || !jsonEqual(ex.Input, in) || ex.StartTime.IsZero() {
 			t.Fatalf("running execution %+v", ex)
 		}
+		// It is listed, running, without its input (as Step Functions lists).
+		list, err := w.List(ctx, sm, 0)
+		if err != nil || len(list) != 1 || list[0].ID != id || list[0].Name != "run-1" || list[0].Status != workflows.Running {
+			t.Fatalf("list %s: %+v %v", sm, list, err)
+		}
+		if _, err := w.List(ctx, "magpie-no-such-machine", 0); !errors.Is(err, workflows.ErrNotFound) {
+			t.Errorf("list of an unknown state machine: %v, want ErrNotFound", err)
+		}
 		// Starting it again with the same input while it runs is idempotent.
 		again, err := w.Start(ctx, sm, "run-1", in)
 		if err != nil || again != id {
