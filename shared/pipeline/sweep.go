@@ -20,6 +20,9 @@ type SweepResult struct {
 	// run; TagsHealed archive objects got tags they lacked.
 	TagsExamined int `json:"tags_examined"`
 	TagsHealed   int `json:"tags_healed"`
+	// FeedBackfilled records cataloged before the change feed existed
+	// joined it (a one-off migration, resumed across nights if cut short).
+	FeedBackfilled int `json:"feed_backfilled"`
 }
 
 // NightlySweep re-plans every NOTRUN job that was not planned again since
@@ -55,6 +58,16 @@ func (p *Pipeline) NightlySweep(ctx context.Context) (SweepResult, error) {
 	res.Retried = len(ids)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("nightly: retry FAILED jobs: %w", err))
+	}
+	// Old records join the change feed first: tag healing walks the feed,
+	// and starts over when records joined it behind its position.
+	if res.FeedBackfilled, err = p.Runner.Catalog.BackfillChangeFeed(ctx, nil); err != nil {
+		errs = append(errs, fmt.Errorf("nightly: %w", err))
+	}
+	if res.FeedBackfilled > 0 {
+		if err := p.tables.Delete(ctx, JobsTable, tagHealKey, store.Cond{}); err != nil {
+			errs = append(errs, fmt.Errorf("nightly: restart tag healing: %w", err))
+		}
 	}
 	heal, err := p.HealArchiveTags(ctx)
 	res.TagsExamined, res.TagsHealed = heal.Examined, heal.Retagged

@@ -113,6 +113,16 @@ func Open(ctx context.Context, cfg Config) (*Local, error) {
 		tables.Close()
 		return nil, err
 	}
+	// A data folder from before the change feed: its records join the feed
+	// once (afterwards this is one read).
+	added, err := cat.BackfillChangeFeed(ctx, nil)
+	if err != nil {
+		tables.Close()
+		return nil, fmt.Errorf("runtime: %w", err)
+	}
+	if added > 0 {
+		cfg.Log.Info("change feed backfilled", "records", added)
+	}
 	bus := events.NewBus(cfg.Log, 4)
 	l := &Local{
 		Profile: cfg.Profile, Clock: cfg.Clock, Log: cfg.Log, DataDir: cfg.DataDir,
