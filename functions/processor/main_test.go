@@ -4,41 +4,23 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/lambdaenvtest"
 )
 
 func TestBuildNeedsItsConfiguration(t *testing.T) {
-	env := map[string]string{"DROPBOX_BUCKET": "drop", "ARCHIVE_BUCKET": "arch", "EVENT_BUS": "magpie",
-		"TABLE_PREFIX": "magpie-test-", "AWS_REGION": "us-east-1"}
-	get := func(over map[string]string) func(string) string {
-		return func(k string) string {
-			if v, ok := over[k]; ok {
-				return v
-			}
-			return env[k]
-		}
-	}
-	for _, c := range []struct {
-		over map[string]string
-		want string // "" for success, else part of the error
-	}{
-		{nil, ""},
-		{map[string]string{"SITL_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:sitl", "SITL_DEADLINE": "90m"}, ""},
-		{map[string]string{"DROPBOX_BUCKET": ""}, "DROPBOX_BUCKET"},
-		{map[string]string{"ARCHIVE_BUCKET": ""}, "ARCHIVE_BUCKET"},
-		{map[string]string{"EVENT_BUS": ""}, "EVENT_BUS"},
-		{map[string]string{"SITL_DEADLINE": "soon"}, "SITL_DEADLINE"},
-		{map[string]string{"SITL_DEADLINE": "-1h"}, "SITL_DEADLINE"},
-		{map[string]string{"LOG_LEVEL": "loud"}, "loud"},
-		{map[string]string{"MISSION_PROFILE": "/nonexistent/profile.yaml"}, "profile.yaml"},
-	} {
-		h, err := build(context.Background(), get(c.over))
-		switch {
-		case c.want == "" && (err != nil || h == nil):
-			t.Errorf("%v: %v", c.over, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%v: error %v, want one about %s", c.over, err, c.want)
-		}
-	}
+	lambdaenvtest.Check(t, build, map[string]string{"DROPBOX_BUCKET": "drop", "ARCHIVE_BUCKET": "arch", "EVENT_BUS": "magpie",
+		"TABLE_PREFIX": "magpie-test-", "AWS_REGION": "us-east-1"}, []lambdaenvtest.Case{
+		{},
+		{Over: map[string]string{"SITL_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:sitl", "SITL_DEADLINE": "90m"}},
+		{Over: map[string]string{"SITL_DEADLINE": "soon"}, Want: "SITL_DEADLINE"},
+		{Over: map[string]string{"SITL_DEADLINE": "-1h"}, Want: "SITL_DEADLINE"},
+		{Over: map[string]string{"DROPBOX_BUCKET": ""}, Want: "DROPBOX_BUCKET"},
+		{Over: map[string]string{"ARCHIVE_BUCKET": ""}, Want: "ARCHIVE_BUCKET"},
+		{Over: map[string]string{"EVENT_BUS": ""}, Want: "EVENT_BUS"},
+		{Over: map[string]string{"LOG_LEVEL": "loud"}, Want: "loud"},
+		{Over: map[string]string{"MISSION_PROFILE": "/nonexistent/profile.yaml"}, Want: "profile.yaml"},
+	})
 }
 
 // An invocation that is not an SQS batch is refused before any AWS call.

@@ -5,40 +5,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/lambdaenvtest"
 	sitlenv "github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 )
 
 func TestBuildNeedsItsConfiguration(t *testing.T) {
-	env := map[string]string{"ARCHIVE_BUCKET": "arch", "PLAYLIST_BUCKET": "ops", "TABLE_PREFIX": "magpie-test-",
-		"AWS_REGION": "us-east-1"}
-	get := func(over map[string]string) func(string) string {
-		return func(k string) string {
-			if v, ok := over[k]; ok {
-				return v
-			}
-			return env[k]
-		}
-	}
-	for _, c := range []struct {
-		over map[string]string
-		want string // "" for success, else part of the error
-	}{
-		{nil, ""},
-		{map[string]string{"SITL_STEP": sitlcycle.FnApply}, ""},
-		{map[string]string{"SITL_STEP": "sitl-nope"}, "names no step"},
-		{map[string]string{"ARCHIVE_BUCKET": ""}, "ARCHIVE_BUCKET"},
-		{map[string]string{"PLAYLIST_BUCKET": ""}, "PLAYLIST_BUCKET"},
-		{map[string]string{"LOG_LEVEL": "loud"}, "loud"},
-	} {
-		h, err := build(context.Background(), get(c.over))
-		switch {
-		case c.want == "" && (err != nil || h == nil):
-			t.Errorf("%v: %v", c.over, err)
-		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%v: error %v, want one about %s", c.over, err, c.want)
-		}
-	}
+	lambdaenvtest.Check(t, build, map[string]string{"ARCHIVE_BUCKET": "arch", "PLAYLIST_BUCKET": "ops", "TABLE_PREFIX": "magpie-test-",
+		"AWS_REGION": "us-east-1"}, []lambdaenvtest.Case{
+		{},
+		{Over: map[string]string{"SITL_STEP": sitlcycle.FnApply}},
+		{Over: map[string]string{"SITL_STEP": "sitl-nope"}, Want: "names no step"},
+		{Over: map[string]string{"ARCHIVE_BUCKET": ""}, Want: "ARCHIVE_BUCKET"},
+		{Over: map[string]string{"PLAYLIST_BUCKET": ""}, Want: "PLAYLIST_BUCKET"},
+		{Over: map[string]string{"LOG_LEVEL": "loud"}, Want: "loud"},
+	})
 	if got := sitlenv.Steps(); len(got) != 6 {
 		t.Errorf("steps %v, want the six of the state machine", got)
 	}

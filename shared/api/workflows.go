@@ -220,19 +220,30 @@ func readSelections(r *http.Request, w http.ResponseWriter) (string, []sitl.Row,
 	return name, rows, nil
 }
 
-// sitlValidate checks selections against the cycle without submitting.
-func (s *Server) sitlValidate(w http.ResponseWriter, r *http.Request) {
+// cycleSelections reads what the selection routes share: the SITL
+// service, the cycle named in the path and the selections in the body. It
+// writes the error response and reports false when one is missing.
+func (s *Server) cycleSelections(w http.ResponseWriter, r *http.Request) (*sitlcycle.Service, *sitlcycle.Cycle, string, []sitl.Row, bool) {
 	svc := s.sitlService(w)
 	if svc == nil {
-		return
+		return nil, nil, "", nil, false
 	}
 	c := s.cycle(w, r, svc)
 	if c == nil {
-		return
+		return nil, nil, "", nil, false
 	}
-	_, rows, err := readSelections(r, w)
+	name, rows, err := readSelections(r, w)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad-request", err.Error())
+		return nil, nil, "", nil, false
+	}
+	return svc, c, name, rows, true
+}
+
+// sitlValidate checks selections against the cycle without submitting.
+func (s *Server) sitlValidate(w http.ResponseWriter, r *http.Request) {
+	svc, c, _, rows, ok := s.cycleSelections(w, r)
+	if !ok {
 		return
 	}
 	res := svc.Check(c, rows)
@@ -254,17 +265,8 @@ func verdictOf(r sitl.Result) string {
 // cycle (handed to the waiting state machine at once). Selections with
 // errors are refused with 422 and the findings, as `magpie sitl submit`.
 func (s *Server) sitlSubmit(w http.ResponseWriter, r *http.Request) {
-	svc := s.sitlService(w)
-	if svc == nil {
-		return
-	}
-	c := s.cycle(w, r, svc)
-	if c == nil {
-		return
-	}
-	name, rows, err := readSelections(r, w)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad-request", err.Error())
+	svc, c, name, rows, ok := s.cycleSelections(w, r)
+	if !ok {
 		return
 	}
 	if res := svc.Check(c, rows); res.Has(sitl.Error) {
