@@ -12,9 +12,6 @@ func TestBuildNeedsItsConfiguration(t *testing.T) {
 		{},
 		{Over: map[string]string{"CAMPAIGN_BUCKET": ""}, Want: "CAMPAIGN_BUCKET"},
 		{Over: map[string]string{"DROPBOX_BUCKET": ""}, Want: "DROPBOX_BUCKET"},
-		{Over: map[string]string{"ARCHIVE_BUCKET": ""}, Want: "ARCHIVE_BUCKET"},
-		{Over: map[string]string{"EVENT_BUS": ""}, Want: "EVENT_BUS"},
-		{Over: map[string]string{"LOG_LEVEL": "loud"}, Want: "loud"},
-		{Over: map[string]string{"MISSION_PROFILE": "/nonexistent/profile.yaml"}, Want: "profile.yaml"},
+		// The rest of the common environment: jobsenv's tests.
 	})
 }
