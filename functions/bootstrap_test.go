@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/magpie-sdc/magpie/shared/awstest"
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/registry"
@@ -539,6 +540,31 @@ func testSweeper(t *testing.T, bin string) {
 		if _, err := awsstore.NewDynamoDBClient(awstest.Config(t, ddb)).DescribeTable(ctx,
 			&dynamodb.DescribeTableInput{TableName: aws.String(prefix + pipeline.JobsSpec.Name)}); err != nil {
 			t.Errorf("jobs table: %v", err)
+		}
+
+		// The ground contact of the current period (the MMS profile
+		// simulates contacts): held or missed, recorded once.
+		r = p.invoke(t, []byte(`{"task":"contact"}`))
+		var contact struct {
+			Task   string
+			Start  time.Time
+			Missed bool
+			Ran    bool
+		}
+		if r.Error != nil || json.Unmarshal(r.Response, &contact) != nil || contact.Task != "contact" || !contact.Ran ||
+			contact.Start.IsZero() || contact.Start.After(time.Now()) {
+			t.Fatalf("contact: %+v %s", r.Error, r.Response)
+		}
+		r = p.invoke(t, []byte(`{"task":"contact"}`))
+		if r.Error != nil || json.Unmarshal(r.Response, &contact) != nil || contact.Ran {
+			t.Errorf("the same period's contact again: %+v %s", r.Error, r.Response)
+		}
+		contacts, err := burst.OpenContactLog(ctx, awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list, err := contacts.List(ctx); err != nil || len(list) != 1 || !list[0].Start.Equal(contact.Start) {
+			t.Errorf("recorded contacts %+v %v", list, err)
 		}
 		p.alive(t)
 	})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -17,7 +18,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/release"
 )
@@ -34,6 +37,8 @@ type Resources struct {
 	Bus      awsevents.EventBus
 	// ProfileBundled: the assets hold profile.yaml (a non-default profile).
 	ProfileBundled bool
+	// Profile is the mission profile the stage deploys.
+	Profile *mission.Profile
 }
 
 // FunctionSpec says how one functions/<name> is deployed: its size and its
@@ -148,6 +153,23 @@ var FunctionSpecs = map[string]FunctionSpec{
 		Wire: func(fn awslambda.Function, r *Resources) {
 			// The environment and grants of shared/lambdaenv/jobsenv.
 			wireJobs(fn, r)
+			if expr, ok := contactSchedule(r.Profile); ok {
+				// The simulated ground contacts (shared/lambdaenv/sweeper's
+				// contact task) downlink burst buffers from the BDM and
+				// record each contact.
+				for _, t := range []string{BDMSpec.Name, burst.ContactsTable} {
+					r.Tables.ByName[t].GrantReadWriteData(fn)
+				}
+				grantEnsureTables(fn, r, BDMSpec.Name, burst.ContactsTable)
+				awsevents.NewRule(fn, jsii.String("ContactSchedule"), &awsevents.RuleProps{
+					Description: jsii.String("invokes the sweeper with {\"task\":\"contact\"} at each simulated ground contact"),
+					Schedule:    awsevents.Schedule_Expression(jsii.String(expr)),
+					Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+						Event:         awsevents.RuleTargetInput_FromObject(map[string]string{"task": "contact"}),
+						RetryAttempts: jsii.Number(2),
+					})},
+				})
+			}
 			for _, s := range SweeperSchedules {
 				awsevents.NewRule(fn, jsii.String(s.ID), &awsevents.RuleProps{
 					Description: jsii.String("invokes the sweeper with {\"task\":\"" + s.Task + "\"}"),
@@ -196,6 +218,26 @@ var FunctionSpecs = map[string]FunctionSpec{
 var SweeperSchedules = []struct{ ID, Task, Expression string }{
 	{"DropboxSweepSchedule", "dropbox-sweep", "rate(15 minutes)"},
 	{"NightlySchedule", "nightly", "cron(0 3 * * ? *)"},
+}
+
+// contactSchedule is when the profile's simulated ground contacts start
+// (every every_hours from 00:00 UTC), as an EventBridge expression; false
+// when the profile simulates none. A period that divides the day becomes a
+// cron on the contact hours; any other a rate, which fires once in each
+// period (the contact task holds the contact of the period it runs in).
+func contactSchedule(p *mission.Profile) (string, bool) {
+	if p == nil || !p.Simulation.Contacts.Enabled() {
+		return "", false
+	}
+	every := p.Simulation.Contacts.Every()
+	if every >= time.Hour && every%time.Hour == 0 && 24*time.Hour%every == 0 {
+		h := int(every / time.Hour)
+		if h == 24 {
+			return "cron(0 0 * * ? *)", true
+		}
+		return fmt.Sprintf("cron(0 0/%d * * ? *)", h), true
+	}
+	return fmt.Sprintf("rate(%d minutes)", max(1, int(every/time.Minute))), true
 }
 
 // grantEnsureTables lets a function run its repositories' EnsureTable at

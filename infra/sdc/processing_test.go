@@ -90,3 +90,24 @@ func TestProcessorFollowsFileIndexedEvents(t *testing.T) {
 		t.Errorf("%d states: statements, want StartExecution on the SITL cycle", starts)
 	}
 }
+
+func TestContactSchedule(t *testing.T) {
+	for _, c := range []struct {
+		everyHours float64
+		want       string
+	}{
+		{8, "cron(0 0/8 * * ? *)"},
+		{1, "cron(0 0/1 * * ? *)"},
+		{24, "cron(0 0 * * ? *)"},
+		{1.5, "rate(90 minutes)"},
+		{5, "rate(300 minutes)"},
+		{0, ""},
+	} {
+		p := profile(t)
+		p.Simulation.Contacts.EveryHours = c.everyHours
+		got, ok := contactSchedule(p)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("every %v h: %q %v, want %q", c.everyHours, got, ok, c.want)
+		}
+	}
+}

@@ -422,8 +422,9 @@ func TestIndexerHasLeastPrivilege(t *testing.T) {
 	}
 }
 
-// The sweeper runs on two schedules, each rule invoking it with its task,
-// with the indexer's and the pipeline's permissions and nothing wider.
+// The sweeper runs on three schedules (the MMS profile simulates ground
+// contacts every 8 hours), each rule invoking it with its task, with the
+// indexer's, the pipeline's and the contacts' permissions and nothing wider.
 func TestSweeperRunsOnSchedulesWithLeastPrivilege(t *testing.T) {
 	_, tpl, raw := fullStack(t)
 	var sweeperID string
@@ -438,6 +439,7 @@ func TestSweeperRunsOnSchedulesWithLeastPrivilege(t *testing.T) {
 	for _, c := range []struct{ expr, input string }{
 		{"rate(15 minutes)", `{"task":"dropbox-sweep"}`},
 		{"cron(0 3 * * ? *)", `{"task":"nightly"}`},
+		{"cron(0 0/8 * * ? *)", `{"task":"contact"}`},
 	} {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"ScheduleExpression": c.expr,
@@ -455,8 +457,8 @@ func TestSweeperRunsOnSchedulesWithLeastPrivilege(t *testing.T) {
 			perms++
 		}
 	}
-	if perms != 2 {
-		t.Errorf("%d EventBridge invoke permissions on the sweeper, want 2", perms)
+	if perms != 3 {
+		t.Errorf("%d EventBridge invoke permissions on the sweeper, want 3", perms)
 	}
 	has := map[string]bool{}
 	for _, s := range rolePolicies(t, raw, "AWS::Lambda::Function", "Role", FunctionTag, "sweeper") {
@@ -472,8 +474,9 @@ func TestSweeperRunsOnSchedulesWithLeastPrivilege(t *testing.T) {
 			if strings.HasPrefix(a, "s3:DeleteObject") && strings.Contains(res, "Archive") {
 				t.Errorf("sweeper may delete from the archive: %s", res)
 			}
-			if strings.HasPrefix(a, "dynamodb:") && !strings.Contains(res, "Catalog") && !strings.Contains(res, "Jobs") {
-				t.Errorf("%s beyond the catalog and jobs tables: %s", a, res)
+			if strings.HasPrefix(a, "dynamodb:") && !strings.Contains(res, "Catalog") && !strings.Contains(res, "Jobs") &&
+				!strings.Contains(res, "Bdm") && !strings.Contains(res, "DsnContacts") {
+				t.Errorf("%s beyond the catalog, jobs, BDM and contacts tables: %s", a, res)
 			}
 		}
 	}

@@ -77,7 +77,7 @@ func NewStack(scope constructs.Construct, id string, p Props) (*SDC, error) {
 	bus := awsevents.NewEventBus(stack, jsii.String("Events"), &awsevents.EventBusProps{
 		EventBusName: jsii.String("magpie-" + s.Stage),
 	})
-	r := &Resources{Settings: s, Storage: sdc.Storage, Tables: sdc.Tables, Bus: bus, ProfileBundled: p.ProfileBundled}
+	r := &Resources{Settings: s, Storage: sdc.Storage, Tables: sdc.Tables, Bus: bus, ProfileBundled: p.ProfileBundled, Profile: p.Profile}
 	if sdc.Functions, err = NewFunctions(stack, "Functions", r, filepath.Join(p.Root, "functions"), p.Assets); err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // TableSpecs are the tables the repositories declare. Keys and indexes come
 // from the repositories' own specs, so the deployed tables always match the
 // code; a new repository adds its spec here.
-var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec, UsersSpec, release.Spec}
+var TableSpecs = []store.TableSpec{catalog.Spec, pipeline.JobsSpec, CampaignsSpec, BDMSpec, SitlSpec, UsersSpec, release.Spec, burst.ContactsSpec}
 
 // The repositories' own specs, by the names the wiring uses.
 var (

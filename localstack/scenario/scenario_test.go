@@ -33,6 +33,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/processor"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/reprocess"
 	sitlfn "github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/sweeper"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
@@ -127,6 +128,7 @@ type hosted struct {
 	sqs       *sqs.Client
 	indexer   lambdaenv.Handler
 	processor lambdaenv.Handler
+	sweeper   lambdaenv.Handler
 	workflows *WorkflowsHost
 	// api is the api function behind a hosted HTTP API; ops (operator) and
 	// sitl (SITL) are its users, in the users table (password: password(name)).
@@ -177,14 +179,15 @@ func newHosted(t *testing.T, o Options) *hosted {
 		"SITL_STATE_MACHINE_ARN": "arn:aws:states:" + awstest.Region + ":" + Account + ":stateMachine:" + SITLMachine,
 		"SITL_DEADLINE":          "30m"}
 	getenv := func(k string) string { return env[k] }
-	fns := map[string]lambdaenv.Builder{"indexer": indexer.Build, "processor": processor.Build, "reprocess": reprocess.Build, "sitl": sitlfn.Build}
+	fns := map[string]lambdaenv.Builder{"indexer": indexer.Build, "processor": processor.Build, "reprocess": reprocess.Build,
+		"sitl": sitlfn.Build, "sweeper": sweeper.Build}
 	built := map[string]lambdaenv.Handler{}
 	for name, build := range fns {
 		if built[name], err = build(ctx, getenv, io.Discard); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	h.indexer, h.processor = built["indexer"], built["processor"]
+	h.indexer, h.processor, h.sweeper = built["indexer"], built["processor"], built["sweeper"]
 	h.workflows, err = NewWorkflowsHost(ctx, cfg, h.res, tables, awsstore.NewObjectStore(awsstore.NewS3Client(cfg), names.Workflow),
 		HostedFunctions{Reprocess: Function(built["reprocess"]), SITL: Function(built["sitl"])}, clock.Real{})
 	if err != nil {

@@ -146,6 +146,28 @@ func (h *hosted) checkSITLCycle(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(b, &segs) != nil || len(segs.Segments) == 0 || segs.Segments[0].ID != seg.ID {
 		t.Errorf("held segments from the API: %d %.300s", status, b)
 	}
+
+	// The scheduled contact task (the sweeper function, as its EventBridge
+	// rule invokes it) holds the current period's ground contact on the
+	// BDM; the events dataset of the api function lists it.
+	out, err := h.sweeper(h.ctx, json.RawMessage(`{"task":"contact"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = json.Marshal(out)
+	var ct struct {
+		Ran    bool           `json:"ran"`
+		Missed bool           `json:"missed"`
+		Sent   map[string]int `json:"sent"`
+		Start  time.Time      `json:"start"`
+	}
+	if json.Unmarshal(b, &ct) != nil || !ct.Ran || (!ct.Missed && ct.Sent["mms1"] < 30) {
+		t.Errorf("contact: %s (want it held with the SITL's 30 buffers of mms1 downlinked, or missed)", b)
+	}
+	status, b = h.call(t, http.MethodGet, "/mms/sdc/sitl/latis/dap/mms_events_view.csv?event_type=dsn_contact", "", "", "sitl")
+	if status != http.StatusOK || !strings.Contains(string(b), "dsn_contact-mms-"+ct.Start.UTC().Format("20060102T150405")) {
+		t.Errorf("events dataset: %d %.400s", status, b)
+	}
 }
 
 // checkCampaign: an FGM team delivers a new calibration; the reprocessing

@@ -49,7 +49,7 @@ type Workflows struct {
 	SITL      *sitlcycle.Service
 	BDM       *burst.BDM
 	// Contacts records the simulated ground-station contacts.
-	Contacts *ContactLog
+	Contacts *burst.ContactLog
 
 	l         *Local
 	reprocess *asl.Definition
@@ -74,7 +74,7 @@ func (l *Local) StartWorkflows(ctx context.Context, cfg WorkflowsConfig) (*Workf
 	if err != nil {
 		return nil, fmt.Errorf("runtime: workflows: %w", err)
 	}
-	if w.Contacts, err = OpenContactLog(ctx, l.Tables); err != nil {
+	if w.Contacts, err = burst.OpenContactLog(ctx, l.Tables); err != nil {
 		return nil, fmt.Errorf("runtime: workflows: %w", err)
 	}
 	// The SITL service reaches the engine through a closure: the engine is

@@ -2,9 +2,10 @@ package simulate
 
 import (
 	"fmt"
-	"github.com/magpie-sdc/magpie/shared/burst"
 	"math"
 	"time"
+
+	"github.com/magpie-sdc/magpie/shared/burst"
 
 	"github.com/magpie-sdc/magpie/shared/mission"
 )

@@ -56,8 +56,7 @@ func (existingTables) EnsureTable(context.Context, store.TableSpec) error { retu
 // backend wires shared/api's workflow routes to Step Functions: campaigns
 // start and are described as executions of the reprocess machine, and the
 // SITL cycle's user operations hand submissions to the waiting task of the
-// sitl-cycle machine (SendTaskSuccess). The simulated ground-station
-// contacts are not served on AWS.
+// sitl-cycle machine (SendTaskSuccess).
 func (wc workflowsConfig) backend(ctx context.Context, wf workflows.Workflows, tables store.TableStore, p *mission.Profile, clk clock.Clock) (httpapi.Workflows, error) {
 	var b httpapi.Workflows
 	tables = existingTables{tables}
@@ -88,6 +87,12 @@ func (wc workflowsConfig) backend(ctx context.Context, wf workflows.Workflows, t
 			return b, fmt.Errorf("api: sitl cycle: %w", err)
 		}
 		b.Segments = bdm.Segments
+		// The contacts the sweeper holds (the events dataset's rows).
+		contacts, err := burst.OpenContactLog(ctx, tables)
+		if err != nil {
+			return b, fmt.Errorf("api: contacts: %w", err)
+		}
+		b.Contacts = contacts.List
 	}
 	return b, nil
 }

@@ -13,10 +13,13 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/magpie-sdc/magpie/shared/burst"
+	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/jobsenv"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
 
@@ -24,6 +27,9 @@ import (
 const (
 	TaskDropboxSweep = "dropbox-sweep"
 	TaskNightly      = "nightly"
+	// TaskContact holds the ground-station contact of the current period
+	// of the profile's simulated contacts (simulation.contacts).
+	TaskContact = "contact"
 )
 
 // Event is what the sweeper reads of its invocation: the scheduled event
@@ -42,23 +48,25 @@ type SweepResult struct {
 	Failed      int    `json:"failed"`
 }
 
+// ContactResult is what a contact task did: the contact, and whether it
+// ran now (false: it had run before, a retry).
+type ContactResult struct {
+	Task string `json:"task"`
+	burst.Contact
+	Ran bool `json:"ran"`
+}
+
 // NightlyResult counts what a nightly sweep did (as runtime.NightlySweep).
 type NightlyResult struct {
 	Task string `json:"task"`
 	pipeline.SweepResult
 }
 
-// Build wires the sweeper from:
-//
-//	DROPBOX_BUCKET   the dropbox bucket (quarantine/ lives inside it)
-//	ARCHIVE_BUCKET   the archive bucket
-//	TABLE_PREFIX     prefix of the DynamoDB table names
-//	EVENT_BUS        the EventBridge bus domain events go to
-//	MISSION_PROFILE  optional path of a profile file bundled with the function
-//	LOG_LEVEL        debug, info (default), warn, error
-//
-// The configuration is checked here; the indexer and pipeline (which
-// checks its tables) are made on first use.
+// Build wires the sweeper from the environment the job-running functions
+// share (jobsenv.Config: DROPBOX_BUCKET, ARCHIVE_BUCKET, EVENT_BUS,
+// TABLE_PREFIX, MISSION_PROFILE, LOG_LEVEL). The configuration is checked
+// here; the indexer and pipeline (which checks its tables) are made on
+// first use.
 func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lambdaenv.Handler, error) {
 	c, err := jobsenv.FromEnv(getenv, logw)
 	if err != nil {
@@ -70,15 +78,24 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("sweeper: decode event: %w", err)
 		}
-		if ev.Task != TaskDropboxSweep && ev.Task != TaskNightly {
-			return nil, fmt.Errorf("sweeper: task %q: want %q or %q (the rule's constant input)", ev.Task, TaskDropboxSweep, TaskNightly)
+		switch ev.Task {
+		case TaskDropboxSweep, TaskNightly:
+		case TaskContact:
+			if !c.Profile.Simulation.Contacts.Enabled() {
+				return nil, fmt.Errorf("sweeper: task %q: the mission profile simulates no ground contacts (simulation.contacts)", ev.Task)
+			}
+		default:
+			return nil, fmt.Errorf("sweeper: task %q: want %q, %q or %q (the rule's constant input)", ev.Task, TaskDropboxSweep, TaskNightly, TaskContact)
 		}
 		d, err := deps.Get(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("sweeper: configure: %w", err)
 		}
-		if ev.Task == TaskDropboxSweep {
+		switch ev.Task {
+		case TaskDropboxSweep:
 			return d.sweep(ctx)
+		case TaskContact:
+			return d.contact(ctx, c)
 		}
 		p, err := d.pipeline.Get(ctx)
 		if err != nil {
@@ -92,6 +109,8 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 // registered) is made only when a nightly sweep first needs it.
 type deps struct {
 	dropbox  store.ObjectStore
+	tables   store.TableStore
+	clock    clock.Clock
 	indexer  *ingest.Indexer
 	pipeline *lambdaenv.Lazy[*pipeline.Pipeline]
 	log      *slog.Logger
@@ -102,10 +121,37 @@ func newDeps(ctx context.Context, c jobsenv.Config) (*deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &deps{dropbox: d.Dropbox, indexer: d.Indexer, log: c.Log,
+	return &deps{dropbox: d.Dropbox, tables: d.Tables, clock: d.Clock, indexer: d.Indexer, log: c.Log,
 		pipeline: &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
 			return c.Pipeline(ctx, d)
 		}}}, nil
+}
+
+// contact holds the contact of the current period of the profile's
+// simulated contacts on the BDM: the AWS counterpart of the local
+// runtime's contacts, invoked by a schedule at each period. Run twice in a
+// period (a retry), it does nothing the second time.
+func (d *deps) contact(ctx context.Context, c jobsenv.Config) (ContactResult, error) {
+	cfg := c.Profile.Simulation.Contacts
+	res := ContactResult{Task: TaskContact}
+	ct, err := simulate.ContactAt(cfg, d.clock.Now())
+	if err != nil {
+		return res, fmt.Errorf("sweeper: contact: %w", err)
+	}
+	bdm, err := burst.Open(ctx, d.tables, burst.Config{Burst: c.Profile.Burst, Spacecraft: c.Profile.Spacecraft, Clock: d.clock})
+	if err != nil {
+		return res, fmt.Errorf("sweeper: contact: %w", err)
+	}
+	log, err := burst.OpenContactLog(ctx, d.tables)
+	if err != nil {
+		return res, fmt.Errorf("sweeper: contact: %w", err)
+	}
+	res.Contact, res.Ran, err = burst.RunContact(ctx, bdm, log, ct, cfg.BuffersPerContact, c.Profile.Spacecraft)
+	if err != nil {
+		return res, fmt.Errorf("sweeper: %w", err)
+	}
+	d.log.InfoContext(ctx, "ground contact", "start", res.Start, "missed", res.Missed, "sent", res.Sent, "ran", res.Ran)
+	return res, nil
 }
 
 // sweep indexes every dropbox file outside quarantine/ whose event was
