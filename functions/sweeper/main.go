@@ -1,6 +1,7 @@
 // Command sweeper is the schedules' Lambda: EventBridge rules invoke it with
-// {"task":"dropbox-sweep"} (index dropbox files whose event was missed) or
-// {"task":"nightly"} (re-plan NOTRUN jobs, retry FAILED ones). Its
+// {"task":"dropbox-sweep"} (index dropbox files whose event was missed),
+// {"task":"nightly"} (re-plan NOTRUN jobs, retry FAILED ones) or
+// {"task":"contact"} (hold the profile's simulated ground contact). Its
 // configuration (environment variables) is documented at
 // shared/lambdaenv/sweeper.Build, which `magpie invoke --aws` shares.
 package main

@@ -146,7 +146,7 @@ var FunctionSpecs = map[string]FunctionSpec{
 		Wire:           wireProcessor,
 	},
 	"sweeper": {
-		Description: "Schedules: dropbox sweep for files whose event was missed; nightly re-plan of NOTRUN and retry of FAILED jobs",
+		Description: "Schedules: dropbox sweep for files whose event was missed; nightly re-plan of NOTRUN and retry of FAILED jobs; simulated ground contacts",
 		// The nightly sweep runs processors, as reprocess's run-job does.
 		MemoryMB:       2048,
 		TimeoutSeconds: 900,
