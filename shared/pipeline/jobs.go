@@ -250,10 +250,21 @@ func (s *Jobs) List(ctx context.Context, status string, limit int) ([]Job, error
 	return out, nil
 }
 
-// Counts returns the number of current jobs per status.
+// Counts returns the number of current jobs per status. A store that can
+// count (store.Counter: DynamoDB's Select COUNT, the local store's keys)
+// does it without reading the jobs out.
 func (s *Jobs) Counts(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{}
+	counter, _ := s.db.(store.Counter)
 	for _, st := range Statuses {
+		if counter != nil {
+			n, err := counter.Count(ctx, JobsTable, store.Query{Index: indexByStatus, PK: st})
+			if err != nil {
+				return nil, fmt.Errorf("jobs: count %s: %w", st, err)
+			}
+			out[st] = n
+			continue
+		}
 		jobs, err := s.List(ctx, st, 0)
 		if err != nil {
 			return nil, err

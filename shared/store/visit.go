@@ -34,3 +34,11 @@ type QueryVisitor interface {
 type ChangeCounter interface {
 	Generation(table string) uint64
 }
+
+// Counter is an optional TableStore capability: Count returns how many
+// items a query (without Limit and Cursor) would return, without reading
+// them out (DynamoDB: Select COUNT, page by page; locally: the keys only).
+// Callers type-assert for it and fall back to Query.
+type Counter interface {
+	Count(ctx context.Context, table string, q Query) (int, error)
+}

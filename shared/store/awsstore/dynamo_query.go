@@ -210,3 +210,32 @@ func (s *TableStore) Scan(ctx context.Context, table string, cursor string, limi
 	}
 	return page, nil
 }
+
+var _ store.Counter = (*TableStore)(nil)
+
+// Count counts the items of a query with Select COUNT, following
+// DynamoDB's pages (each reads at most 1 MB): nothing is transferred but
+// the counts.
+func (s *TableStore) Count(ctx context.Context, table string, q store.Query) (int, error) {
+	sc, err := s.schema(ctx, table)
+	if err != nil {
+		return 0, fmt.Errorf("count: %w", err)
+	}
+	in, err := sc.queryInput(q)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	in.Select = types.SelectCount
+	n := 0
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return n, fmt.Errorf("count %s: %w", table, mapDynamoErr(err))
+		}
+		n += int(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}

@@ -66,6 +66,24 @@ func (s *TableStore) QueryVisit(ctx context.Context, table string, q store.Query
 	})
 }
 
+var _ store.Counter = (*TableStore)(nil)
+
+// Count counts a query's items without decoding them (store.Counter).
+func (s *TableStore) Count(ctx context.Context, table string, q store.Query) (int, error) {
+	q.Limit, q.Cursor = 0, ""
+	n := 0
+	for {
+		cursor, err := s.query(ctx, table, q, func([]byte) error { n++; return nil })
+		if err != nil {
+			return n, err
+		}
+		if cursor == "" {
+			return n, nil
+		}
+		q.Cursor = cursor
+	}
+}
+
 // query calls fn with the stored form of each item of the query's page
 // (bbolt's memory: valid during the call only) and returns the cursor.
 func (s *TableStore) query(ctx context.Context, table string, q store.Query, fn func(v []byte) error) (string, error) {

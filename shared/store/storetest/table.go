@@ -44,6 +44,7 @@ func TableStoreContract(t *testing.T, newStore func(t *testing.T) store.TableSto
 		{"TransactAllOrNothing", tabTransact},
 		{"TransactValidation", tabTransactValidation},
 		{"BatchPut", tabBatchPut},
+		{"Count", tabCount},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -848,4 +849,40 @@ func tabBatchPut(t *testing.T, s store.TableStore) {
 	}
 	err := s.BatchPut(ctx, "items", []store.Item{{"pk": "batch", "sk": "ok"}, {"pk": "batch"}})
 	wantErr(t, "BatchPut with an invalid item", err, store.ErrInvalid)
+}
+
+// tabCount: a store that counts (store.Counter) counts what the same
+// query returns, on the table and on both kinds of index, ranges included.
+func tabCount(t *testing.T, s store.TableStore) {
+	c, ok := s.(store.Counter)
+	if !ok {
+		t.Skip("the store does not count")
+	}
+	ensure(t, s, itemsSpec)
+	for i := range 30 {
+		kind := "even"
+		if i%2 == 1 {
+			kind = "odd"
+		}
+		tput(t, s, "items", store.Item{"pk": "count", "sk": fmt.Sprintf("T#%03d", i), "kind": kind, "name": "n", "ts": fmt.Sprintf("%03d", i)})
+	}
+	for _, q := range []store.Query{
+		{PK: "count"},
+		{PK: "count", SKFrom: "T#010", SKTo: "T#019"},
+		{PK: "count", SKPrefix: "T#02"},
+		{PK: "nothing"},
+		{Index: "byKind", PK: "odd"},
+		{Index: "byName", PK: "n", SKFrom: "025"},
+	} {
+		n, err := c.Count(context.Background(), "items", q)
+		if err != nil {
+			t.Fatalf("count %+v: %v", q, err)
+		}
+		if want := len(queryAll(t, s, "items", q)); n != want {
+			t.Errorf("count %+v = %d, want %d", q, n, want)
+		}
+	}
+	if _, err := c.Count(context.Background(), "items", store.Query{}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("count without a partition key: %v, want ErrInvalid", err)
+	}
 }
