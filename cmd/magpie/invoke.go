@@ -12,8 +12,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
+	"github.com/magpie-sdc/magpie/shared/lambdaenv/processor"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/registry"
 	"github.com/magpie-sdc/magpie/shared/runtime"
 	"github.com/magpie-sdc/magpie/shared/telemetry"
@@ -27,6 +30,22 @@ func localFunctions() map[string]func(sdc *runtime.Local) lambdaenv.Handler {
 			// Locally there is one dropbox, whatever bucket the event names.
 			h := &ingest.Handler{Indexer: sdc.Indexer}
 			return func(ctx context.Context, ev json.RawMessage) (any, error) { return h.Handle(ctx, ev) }
+		},
+		"processor": func(sdc *runtime.Local) lambdaenv.Handler {
+			// The processing queue's batch, each FileIndexed event handed to
+			// the local pipeline (what the next levels produce follows on the
+			// local bus, drained before invoke returns).
+			return func(ctx context.Context, raw json.RawMessage) (any, error) {
+				var ev events.SQSEvent
+				if err := json.Unmarshal(raw, &ev); err != nil || len(ev.Records) == 0 {
+					return nil, errors.New("processor: not an SQS event with records")
+				}
+				p, err := sdc.Pipeline(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return processor.HandleBatch(ctx, ev, p.HandleEvent, sdc.Log), nil
+			}
 		},
 	}
 }

@@ -47,12 +47,43 @@ func TestInvokeLocal(t *testing.T) {
 		t.Fatalf("response %s (%v)", out.String(), err)
 	}
 
+	// The processor on a batch: the indexed file's FileIndexed event goes
+	// to the pipeline; a message that is not an EventBridge event is a
+	// batch item failure (so SQS retries it and then parks it in the DLQ).
+	raw, err := os.ReadFile("../../events/sqs-eventbridge-file-indexed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sqsEvent struct {
+		Records []map[string]any `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &sqsEvent); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]any{"messageId": "not-eventbridge", "body": "{}", "eventSource": "aws:sqs"}
+	sqsEvent.Records = append(sqsEvent.Records, bad)
+	batchFile := filepath.Join(t.TempDir(), "batch.json")
+	b, _ := json.Marshal(sqsEvent)
+	if err := os.WriteFile(batchFile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := invokeCommand([]string{"processor", "--event", batchFile, "--data", data}, &out, &errb); code != 0 {
+		t.Fatalf("processor: exit %d: %s", code, errb.String())
+	}
+	var batch struct {
+		Failures []struct{ ItemIdentifier string } `json:"batchItemFailures"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &batch); err != nil || len(batch.Failures) != 1 || batch.Failures[0].ItemIdentifier != "not-eventbridge" {
+		t.Errorf("processor response %s (%v), want the one bad message failed", out.String(), err)
+	}
+
 	// A bad event is the handler's error: exit 1.
-	bad := filepath.Join(t.TempDir(), "bad.json")
-	os.WriteFile(bad, []byte(`{"hello":"world"}`), 0o644)
+	badFile := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(badFile, []byte(`{"hello":"world"}`), 0o644)
 	out.Reset()
 	errb.Reset()
-	if code := invokeCommand([]string{"indexer", "--event", bad, "--data", data}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "not an S3") {
+	if code := invokeCommand([]string{"indexer", "--event", badFile, "--data", data}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "not an S3") {
 		t.Errorf("bad event: exit %d, stderr %q", code, errb.String())
 	}
 

@@ -65,7 +65,7 @@ func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 	var p *pipeline.Pipeline
 	if cfg.NightlyAt > 0 {
 		var err error
-		if p, err = l.schedulePipeline(ctx); err != nil {
+		if p, err = l.Pipeline(ctx); err != nil {
 			return err
 		}
 	}
@@ -149,9 +149,10 @@ func untilTimeOfDay(now time.Time, at time.Duration) time.Duration {
 	return t.Sub(now)
 }
 
-// schedulePipeline is a pipeline on the SDC's stores and jobs table, as
-// the event-driven one (planning and running are stateless).
-func (l *Local) schedulePipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+// Pipeline is a pipeline on the SDC's stores and jobs table, as the
+// event-driven one (planning and running are stateless): for the
+// schedules, and for `magpie invoke processor`.
+func (l *Local) Pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 	p, err := pipeline.New(ctx, pipeline.Config{
 		Profile: l.Profile, Builtins: processors.Registry(l.Profile), Tables: l.Tables, Catalog: l.Catalog,
 		Archive: l.Archive, Dropbox: l.Dropbox, Indexer: l.Indexer, Clock: l.Clock, Log: l.Log,

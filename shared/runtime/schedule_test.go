@@ -271,7 +271,7 @@ func TestNightlySweepReplansNotRun(t *testing.T) {
 	l := open(t, t.TempDir())
 	defer l.Close()
 	ctx := context.Background()
-	p, err := l.schedulePipeline(ctx)
+	p, err := l.Pipeline(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
