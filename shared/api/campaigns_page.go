@@ -34,21 +34,27 @@ var campaignID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
 // campaignView is one campaign as the pages show it.
 type campaignView struct {
-	ID          string
-	ExecutionID string
+	ID          string `json:"campaign_id"`
+	ExecutionID string `json:"execution_id,omitempty"`
 	// Status is the execution's (RUNNING, SUCCEEDED, FAILED, ...) or the
 	// summary's; DryRun campaigns stop after the estimate.
-	Status   string
-	DryRun   bool
-	Request  campaign.Request
-	Estimate *campaign.Estimate
+	Status   string             `json:"status"`
+	DryRun   bool               `json:"dry_run"`
+	Request  campaign.Request   `json:"request"`
+	Estimate *campaign.Estimate `json:"estimate,omitempty"`
 	// Planned jobs by reason (dry runs), and the outcome (finished runs).
-	Jobs, Items                       int
-	ByReason                          map[string]int
-	Summary                           *campaign.Summary
-	Started, Finished                 time.Time
-	Error, Cause                      string
-	Succeeded, Failed, NotRun, Others int
+	Jobs      int               `json:"jobs"`
+	Items     int               `json:"items"`
+	ByReason  map[string]int    `json:"by_reason,omitempty"`
+	Summary   *campaign.Summary `json:"summary,omitempty"`
+	Started   time.Time         `json:"started,omitzero"`
+	Finished  time.Time         `json:"finished,omitzero"`
+	Error     string            `json:"error,omitempty"`
+	Cause     string            `json:"cause,omitempty"`
+	Succeeded int               `json:"succeeded"`
+	Failed    int               `json:"failed"`
+	NotRun    int               `json:"notrun"`
+	Others    int               `json:"others"`
 }
 
 // What describes the request in a few words.

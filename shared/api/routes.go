@@ -94,6 +94,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/jobs/{id}", Perm: auth.PermTeam, Summary: "one processing job: inputs, outputs, timings, attempts, error", h: s.job},
 		{Method: "GET", Path: "/api/v1/burst/reports", Perm: auth.PermTeam, Summary: "BDM buffer-counts and burst-synch reports per spacecraft", h: s.burstReports},
 		{Method: "POST", Path: "/api/v1/reprocess", Perm: auth.PermOperate, Summary: "start a reprocessing campaign (JSON campaign request, dry_run supported): execution id and estimate", h: s.reprocess},
+		{Method: "GET", Path: "/api/v1/reprocess", Perm: auth.PermTeam, Summary: "reprocessing campaigns, newest first: status, request, estimate, outcome", h: s.campaignList},
 		{Method: "GET", Path: "/api/v1/reprocess/{id}", Perm: auth.PermTeam, Summary: "a reprocessing campaign's status and summary", h: s.reprocessStatus},
 		{Method: "GET", Path: "/api/v1/sitl/cycles", Perm: auth.PermTeam, Summary: "every SITL cycle", h: s.sitlCycles},
 		{Method: "GET", Path: "/api/v1/sitl/cycles/current", Perm: auth.PermTeam, Summary: "the newest SITL cycle: window, deadline, ABS", h: s.sitlCurrent},

@@ -124,3 +124,19 @@ func (s *Server) burstSegments(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"segments": out})
 }
+
+// campaignList lists the reprocessing campaigns, newest first: running
+// ones from their executions, finished ones with their summaries.
+func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) {
+	wf := s.b.Workflows
+	if wf.ListCampaigns == nil && wf.Campaigns == nil {
+		unavailable(w, "reprocessing")
+		return
+	}
+	cs, err := s.campaigns(r.Context())
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": nonNil(cs)})
+}

@@ -97,6 +97,28 @@ func TestReprocessThroughHTTP(t *testing.T) {
 	if a = f.do(t, call{path: "/api/v1/reprocess/campaign-nope", user: "scientist"}); a.status != 404 {
 		t.Errorf("unknown campaign: %d %s", a.status, a.body)
 	}
+	// The list, as the team reads it.
+	a = f.do(t, call{path: "/api/v1/reprocess", user: "scientist"})
+	var list struct {
+		Campaigns []struct {
+			ID       string             `json:"campaign_id"`
+			Status   string             `json:"status"`
+			DryRun   bool               `json:"dry_run"`
+			Estimate *campaign.Estimate `json:"estimate"`
+		} `json:"campaigns"`
+	}
+	if err := json.Unmarshal([]byte(a.body), &list); err != nil || a.status != 200 {
+		t.Fatalf("campaign list: %d %.400s", a.status, a.body)
+	}
+	// The refused requests' executions failed at the plan; the dry run is
+	// the newest.
+	if len(list.Campaigns) == 0 || list.Campaigns[0].ID != got.CampaignID || list.Campaigns[0].Status != "SUCCEEDED" ||
+		!list.Campaigns[0].DryRun || list.Campaigns[0].Estimate == nil {
+		t.Errorf("campaign list: %d %.600s", a.status, a.body)
+	}
+	if a = f.do(t, call{path: "/api/v1/reprocess"}); a.status != 401 {
+		t.Errorf("public campaign list: %d", a.status)
+	}
 }
 
 func TestCampaignPages(t *testing.T) {
