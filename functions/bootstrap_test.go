@@ -30,6 +30,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdarapi"
 	"github.com/magpie-sdc/magpie/shared/naming"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
@@ -493,8 +494,13 @@ func testSweeper(t *testing.T, bin string) {
 		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
 			t.Fatal(err)
 		}
-		cat := catalog.New(awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix))
+		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
+		cat := catalog.New(tables)
 		if err := cat.EnsureTable(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The stack's releases table: the nightly sweep auto-releases.
+		if err := tables.EnsureTable(ctx, release.Spec); err != nil {
 			t.Fatal(err)
 		}
 		// A file whose event was missed, and a reject the sweep leaves alone.

@@ -153,6 +153,8 @@ var FunctionSpecs = map[string]FunctionSpec{
 		Wire: func(fn awslambda.Function, r *Resources) {
 			// The environment and grants of shared/lambdaenv/jobsenv.
 			wireJobs(fn, r)
+			// The nightly sweep's automatic releases (approvals, notes).
+			r.Tables.ByName[release.TableName].GrantReadWriteData(fn)
 			if expr, ok := contactSchedule(r.Profile); ok {
 				// The simulated ground contacts (shared/lambdaenv/sweeper's
 				// contact task) downlink burst buffers from the BDM and

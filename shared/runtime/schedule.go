@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 )
 
@@ -92,7 +94,8 @@ func (l *Local) RunSchedules(ctx context.Context, cfg ScheduleConfig) error {
 				if err != nil {
 					l.Log.Error("nightly sweep", "err", err)
 				}
-				l.Log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried)
+				l.Log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried,
+					"released", res.Released)
 			})
 		}()
 	}
@@ -165,12 +168,25 @@ func (l *Local) Pipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 }
 
 // NightlyResult counts what a nightly sweep did.
-type NightlyResult = pipeline.SweepResult
+type NightlyResult struct {
+	pipeline.SweepResult
+	// Released files of approved instrument levels whose embargo passed.
+	Released int `json:"released"`
+}
 
 // NightlySweep runs the pipeline's nightly sweep (see
 // pipeline.Pipeline.NightlySweep) on the local SDC.
 func (l *Local) NightlySweep(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
-	return p.NightlySweep(ctx)
+	sum, err := p.NightlySweep(ctx)
+	res := NightlyResult{SweepResult: sum}
+	// The release workflow's automatic part: what the embargo allows now.
+	rel := &release.Service{Catalog: l.Catalog, Tables: l.Tables, Profile: l.Profile, Clock: l.Clock}
+	if rerr := rel.EnsureTable(ctx); rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	n, rerr := rel.AutoRelease(ctx)
+	res.Released = n
+	return res, errors.Join(err, rerr)
 }
 
 // DayWindow is the SITL window of a UTC day (sitlcycle.DayWindow).

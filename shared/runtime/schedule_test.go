@@ -11,7 +11,9 @@ import (
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/events"
+	"github.com/magpie-sdc/magpie/shared/naming"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
@@ -317,4 +319,62 @@ func fileIndexed(t *testing.T, rec catalog.Record, at time.Time) events.Event {
 		t.Fatal(err)
 	}
 	return ev
+}
+
+// The nightly sweep releases what the embargo allows: files of an approved
+// instrument level ingested at least embargo days (30 for MMS) ago.
+func TestNightlySweepAutoReleases(t *testing.T) {
+	clk := clock.NewFake(time.Date(2015, 10, 16, 12, 0, 0, 0, time.UTC))
+	l, err := Open(context.Background(), Config{DataDir: t.TempDir(), NoSync: true, Workers: 2, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	for i, name := range []string{"mms1_fgm_srvy_l2_20151016_v4.18.0.cdf", "mms1_fgm_srvy_l2_20151017_v4.18.0.cdf", "mms1_fpi_fast_l2_dis-moms_20151016000000_v3.3.0.cdf"} {
+		n, err := naming.Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := catalog.FromName(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The second fgm file arrives 10 days after the others.
+		r.Ingested = clk.Now().AddDate(0, 0, 10*(i%2))
+		r.Size, r.SHA256, r.ArchiveKey = 1, strings.Repeat("0", 64), "k/"+name
+		if _, err := l.Archive.Put(ctx, r.ArchiveKey, strings.NewReader("x"), store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Catalog.Add(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rel := &release.Service{Catalog: l.Catalog, Tables: l.Tables, Profile: l.Profile, Clock: clk}
+	if err := rel.EnsureTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rel.Approve(ctx, "fgm", "l2", "test"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.Pipeline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(31 * 24 * time.Hour)
+	res, err := l.NightlySweep(ctx, p)
+	if err != nil || res.Released != 1 {
+		t.Fatalf("nightly: %+v %v, want the first fgm file released", res, err)
+	}
+	for name, want := range map[string]bool{"mms1_fgm_srvy_l2_20151016_v4.18.0.cdf": true, "mms1_fgm_srvy_l2_20151017_v4.18.0.cdf": false,
+		"mms1_fpi_fast_l2_dis-moms_20151016000000_v3.3.0.cdf": false} {
+		r, err := l.Catalog.Get(ctx, name)
+		if err != nil || r.Released != want {
+			t.Errorf("%s released=%v (%v), want %v", name, r.Released, err, want)
+		}
+	}
+	clk.Advance(10 * 24 * time.Hour)
+	if res, err = l.NightlySweep(ctx, p); err != nil || res.Released != 1 {
+		t.Errorf("ten days later: %+v %v, want the second fgm file released", res, err)
+	}
 }

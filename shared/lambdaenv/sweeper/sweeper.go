@@ -19,6 +19,7 @@ import (
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/jobsenv"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/release"
 	"github.com/magpie-sdc/magpie/shared/simulate"
 	"github.com/magpie-sdc/magpie/shared/store"
 )
@@ -60,6 +61,8 @@ type ContactResult struct {
 type NightlyResult struct {
 	Task string `json:"task"`
 	pipeline.SweepResult
+	// Released files of approved instrument levels whose embargo passed.
+	Released int `json:"released"`
 }
 
 // Build wires the sweeper from the environment the job-running functions
@@ -108,6 +111,7 @@ func Build(ctx context.Context, getenv func(string) string, logw io.Writer) (lam
 // deps are the AWS-backed parts; the pipeline (tables checked, processors
 // registered) is made only when a nightly sweep first needs it.
 type deps struct {
+	release  *release.Service
 	dropbox  store.ObjectStore
 	tables   store.TableStore
 	clock    clock.Clock
@@ -122,6 +126,7 @@ func newDeps(ctx context.Context, c jobsenv.Config) (*deps, error) {
 		return nil, err
 	}
 	return &deps{dropbox: d.Dropbox, tables: d.Tables, clock: d.Clock, indexer: d.Indexer, log: c.Log,
+		release: &release.Service{Catalog: d.Catalog, Tables: d.Tables, Profile: c.Profile, Clock: d.Clock},
 		pipeline: &lambdaenv.Lazy[*pipeline.Pipeline]{Make: func(ctx context.Context) (*pipeline.Pipeline, error) {
 			return c.Pipeline(ctx, d)
 		}}}, nil
@@ -204,7 +209,11 @@ func (d *deps) sweep(ctx context.Context) (SweepResult, error) {
 func (d *deps) nightly(ctx context.Context, p *pipeline.Pipeline) (NightlyResult, error) {
 	sum, err := p.NightlySweep(ctx)
 	res := NightlyResult{Task: TaskNightly, SweepResult: sum}
+	// The release workflow's automatic part: what the embargo allows now
+	// (the stack's releases table exists; nothing to create).
+	n, rerr := d.release.AutoRelease(ctx)
+	res.Released = n
 	d.log.Info("nightly sweep", "replanned", res.Replanned, "now_pending", res.NowPending, "retried", res.Retried,
-		"tags_examined", res.TagsExamined, "tags_healed", res.TagsHealed)
-	return res, err
+		"tags_examined", res.TagsExamined, "tags_healed", res.TagsHealed, "feed_backfilled", res.FeedBackfilled, "released", res.Released)
+	return res, errors.Join(err, rerr)
 }
