@@ -128,7 +128,7 @@ deploy-local: functions
 # scenario-deployed: the ops scenario's deployed mode against the stage
 # `make deploy` or `make deploy-local` last deployed (drives and observes).
 scenario-deployed:
-	MAGPIE_DEPLOYED_OUTPUTS=$(CURDIR)/dist/outputs-$(STAGE).json $(GO) test -count=1 -v -timeout 60m -run TestDeployedScenario ./localstack/scenario
+	MAGPIE_DEPLOYED_OUTPUTS=$(CURDIR)/dist/outputs-$(STAGE).json $(GO) test -count=1 -v -timeout 90m -run TestDeployedScenario ./localstack/scenario
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -2,9 +2,7 @@ package scenario
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/auth"
-	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 )
@@ -51,16 +48,19 @@ func TestLoadOutputs(t *testing.T) {
 	}
 }
 
-// TestDeployedScenario is deployed mode: against a stage deployed by `make
-// deploy` or `make deploy-local`, it drops the simulated day into the
-// dropbox and watches the deployed functions index, process and serve it,
-// then releases an L2 file through the API and downloads it as the public.
-// It only drives and observes. Run it with the stage's outputs file:
+// TestDeployedScenario is the ops scenario (runScenario) in deployed mode:
+// against a stage deployed by `make deploy` or `make deploy-local`, it
+// drops the simulated day into the dropbox and watches the deployed
+// functions, notifications, rules and state machines do the work, through
+// the stores and the deployed API. It only drives and observes; its two
+// HTTP Basic accounts (an operator, a SITL) are throw-away entries of the
+// stage's users table. Run it with the stage's outputs file:
 //
-//	MAGPIE_DEPLOYED_OUTPUTS=dist/outputs-staging.json go test ./localstack/scenario -run Deployed -v -timeout 60m
+//	make scenario-deployed STAGE=staging
+//	(MAGPIE_DEPLOYED_OUTPUTS=dist/outputs-staging.json go test ./localstack/scenario -run Deployed -v -timeout 90m)
 //
-// (AWS credentials and region as for the deployment; AWS_ENDPOINT_URL for
-// LocalStack). Without MAGPIE_DEPLOYED_OUTPUTS it is skipped.
+// with AWS credentials and region as for the deployment (AWS_ENDPOINT_URL
+// for LocalStack). Without MAGPIE_DEPLOYED_OUTPUTS it is skipped.
 func TestDeployedScenario(t *testing.T) {
 	path := os.Getenv("MAGPIE_DEPLOYED_OUTPUTS")
 	if path == "" {
@@ -77,78 +77,39 @@ func TestDeployedScenario(t *testing.T) {
 	}
 	d := NewDeployed(cfg, out)
 	d.Progress = testWriter{t}
-	dir, err := simulated()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := dayFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Drop(ctx, dir, files...); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Wait(ctx, "the day to be indexed", 15*time.Minute, d.Indexed(files)); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Wait(ctx, "the jobs to settle", 30*time.Minute, d.JobsSettled); err != nil {
-		t.Fatal(err)
-	}
-	for _, level := range []string{"l1a", "l1b", "l2"} {
-		rs, err := d.Catalog.Query(ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fgm"}, Rate: []string{"srvy"}, Level: []string{level}})
-		if err != nil || len(rs) == 0 {
-			t.Errorf("no mms1 fgm srvy %s: %v", level, err)
-		}
-	}
-	for _, url := range []string{out.IngestDLQURL, out.ProcessingDLQURL} {
-		if url == "" {
-			continue
-		}
-		if n, err := d.QueueDepth(ctx, url); err != nil || n != 0 {
-			t.Errorf("DLQ %s: %d messages %v", url, n, err)
-		}
-	}
+	runScenario(t, deployedTarget(t, ctx, d))
+}
 
-	// A throw-away operator for the API's HTTP Basic, removed at the end.
+// deployedTarget is the deployed stage as the scenario's steps drive it.
+func deployedTarget(t *testing.T, ctx context.Context, d *Deployed) *target {
 	users := auth.NewUsers(d.Tables, clock.Real{})
-	name, pw := "scenario-"+time.Now().UTC().Format("20060102150405"), "scenario-"+time.Now().UTC().Format(time.RFC3339Nano)
-	if _, err := users.Add(ctx, name, pw, []auth.Role{auth.RoleOperator}, false); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { users.Remove(context.Background(), name) })
-	l2, err := d.Catalog.Query(ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fgm"}, Rate: []string{"srvy"}, Level: []string{"l2"}})
-	if err != nil || len(l2) == 0 {
-		t.Fatalf("no L2: %v", err)
-	}
-	call := func(method, path, body string, team bool) (int, []byte) {
-		req, _ := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(out.APIEndpoint, "/")+path, strings.NewReader(body))
-		if team {
-			req.SetBasicAuth(name, pw)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+	stamp := time.Now().UTC().Format("20060102150405")
+	accounts := map[string]account{}
+	for role, r := range map[string]auth.Role{"ops": auth.RoleOperator, "sitl": auth.RoleSITL} {
+		a := account{name: "scenario-" + role + "-" + stamp, password: fmt.Sprintf("scenario-%s-%d", role, time.Now().UnixNano())}
+		if _, err := users.Add(ctx, a.name, a.password, []auth.Role{r}, false); err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
+		t.Cleanup(func() { users.Remove(context.Background(), a.name) })
+		accounts[role] = a
 	}
-	release := `{"action":"release","instrument_id":["fgm"],"data_level":["l2"],"sc_id":["mms1"],"start_date":"2015-10-16","end_date":"2015-10-16","release":"deployed-scenario"}`
-	if status, b := call(http.MethodPost, "/api/v1/releases", release, true); status/100 != 2 {
-		t.Fatalf("release: %d %s", status, b)
+	queues := map[string]string{}
+	for name, url := range map[string]string{"ingest DLQ": d.Out.IngestDLQURL, "processing DLQ": d.Out.ProcessingDLQURL} {
+		if url != "" {
+			queues[name] = url
+		}
 	}
-	status, b := call(http.MethodGet, "/mms/sdc/public/files/api/v1/file_info/science?sc_id=mms1&instrument_id=fgm&data_level=l2&start_date=2015-10-16&end_date=2015-10-16", "", false)
-	var info struct {
-		Files []struct {
-			Name string `json:"file_name"`
-		} `json:"files"`
-	}
-	if status != http.StatusOK || json.Unmarshal(b, &info) != nil || len(info.Files) == 0 {
-		t.Errorf("public file_info after the release: %d %.300s", status, b)
-	}
+	return &target{ctx: ctx, catalog: d.Catalog, jobs: d.Jobs, dropbox: d.Dropbox, archive: d.Archive, sqs: d.SQS,
+		queues: queues, api: d.Out.APIEndpoint, users: accounts, patience: 30 * time.Minute,
+		settle: func(t *testing.T, names []string) {
+			t.Helper()
+			if err := d.Wait(ctx, "the files to be indexed", 15*time.Minute, d.Indexed(names)); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Wait(ctx, "the jobs to settle", 30*time.Minute, d.JobsSettled); err != nil {
+				t.Fatal(err)
+			}
+		}}
 }
 
 // testWriter sends progress lines to the test log.

@@ -100,7 +100,7 @@ func TestCrashRedeliveryAndDLQ(t *testing.T) {
 	if err != nil || len(tot.Errs) > 0 || tot.Failed > 0 {
 		t.Fatalf("redrive: %v %v, %d failed", err, tot.Errs, tot.Failed)
 	}
-	recs := h.records(t)
+	recs := allRecords(t, h.ctx, h.sdc.Catalog)
 	seen := map[string]int{}
 	for _, r := range recs {
 		seen[r.Name]++
@@ -113,7 +113,7 @@ func TestCrashRedeliveryAndDLQ(t *testing.T) {
 	if len(recs) != 4 {
 		t.Errorf("%d records, want 4", len(recs))
 	}
-	h.checkConsistent(t, recs)
+	checkCatalogArchive(t, h.ctx, recs, h.sdc.Archive)
 	for _, q := range []Queue{h.res.Ingest, h.res.IngestDLQ} {
 		if n := h.queueDepth(t, q); n != 0 {
 			t.Errorf("queue %s holds %d messages", q.Name, n)

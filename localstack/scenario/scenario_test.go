@@ -3,8 +3,6 @@ package scenario
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -25,7 +23,6 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/auth"
 	"github.com/magpie-sdc/magpie/shared/awstest"
-	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv"
 	apifn "github.com/magpie-sdc/magpie/shared/lambdaenv/api"
@@ -35,9 +32,9 @@ import (
 	sitlfn "github.com/magpie-sdc/magpie/shared/lambdaenv/sitl"
 	"github.com/magpie-sdc/magpie/shared/lambdaenv/sweeper"
 	"github.com/magpie-sdc/magpie/shared/mission"
-	"github.com/magpie-sdc/magpie/shared/pipeline"
 	"github.com/magpie-sdc/magpie/shared/processors"
 	"github.com/magpie-sdc/magpie/shared/simulate"
+	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
 	"github.com/magpie-sdc/magpie/shared/store/awsstore"
 )
@@ -219,32 +216,6 @@ func newHosted(t *testing.T, o Options) *hosted {
 // password is the scenario users' password.
 func password(user string) string { return user + "-scenario-password" }
 
-// call sends a request to the hosted api function, as user ("" for the
-// public), and returns the status and body.
-func (h *hosted) call(t *testing.T, method, path, contentType, body, user string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(h.ctx, method, h.api.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if user != "" {
-		req.SetBasicAuth(user, password(user))
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
-}
-
 // host hosts fn on the ingest queue (batch size 1 when one, so one message
 // at a time) and the processor function on the processing queue.
 func (h *hosted) host(fn Function, batch int32) *Host {
@@ -287,196 +258,89 @@ func (h *hosted) queueDepth(t *testing.T, q Queue) int {
 	return n
 }
 
-// records returns every catalog record (all versions) of every kind.
-func (h *hosted) records(t *testing.T) []catalog.Record {
-	t.Helper()
-	var all []catalog.Record
-	for _, kind := range []string{catalog.KindScience, catalog.KindAncillary} {
-		rs, err := h.sdc.Catalog.Query(h.ctx, catalog.Filter{Kind: kind, AllVersions: true, IgnoreDates: kind == catalog.KindAncillary})
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, rs...)
-	}
-	return all
-}
-
-// checkConsistent checks the catalog against the archive: one record per
-// name, each with its archived object of the recorded size, and no archive
-// object without a record.
-func (h *hosted) checkConsistent(t *testing.T, recs []catalog.Record) {
-	t.Helper()
-	keys := map[string]string{}
-	for _, r := range recs {
-		if prev, dup := keys[r.ArchiveKey]; dup {
-			t.Errorf("archive key %s cataloged twice (%s, %s)", r.ArchiveKey, prev, r.Name)
-		}
-		keys[r.ArchiveKey] = r.Name
-		info, err := h.sdc.Archive.Head(h.ctx, r.ArchiveKey)
-		if err != nil {
-			t.Errorf("%s: archive object %s: %v", r.Name, r.ArchiveKey, err)
-			continue
-		}
-		if info.Size != r.Size {
-			t.Errorf("%s: archived %d bytes, cataloged %d", r.Name, info.Size, r.Size)
-		}
-	}
-	for token := ""; ; {
-		page, err := h.sdc.Archive.List(h.ctx, "", token, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			if _, ok := keys[o.Key]; !ok {
-				t.Errorf("archive object %s has no catalog record", o.Key)
-			}
-		}
-		if token = page.Next; token == "" {
-			break
-		}
-	}
-}
-
 type sqsAttr = sqstypes.QueueAttributeName
 
-// TestHostedScenario drops a simulated day into the dropbox bucket and
-// follows it through the AWS adapters: S3 notifications on SQS feed the
-// indexer function, FileIndexed events on EventBridge feed the pipeline,
-// L1A/L1B/L2 products are archived and cataloged, and the API serves them.
-func TestHostedScenario(t *testing.T) {
-	h := newHosted(t, Options{MaxReceiveCount: 3, VisibilityTimeout: 600})
-	dir, err := simulated()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := dayFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.drop(t, dir, files...)
-	var dropped []string
-	for _, f := range files {
-		dropped = append(dropped, filepath.Base(f))
-	}
-	host := h.host(Function(h.indexer), 10)
-	tot, err := host.RunUntilIdle(h.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tot.Errs) > 0 || tot.Failed > 0 {
-		t.Fatalf("hosted functions failed %d messages: %v", tot.Failed, tot.Errs)
-	}
-	t.Logf("hosted: %d messages received, %d deleted", tot.Received, tot.Deleted)
-
-	t.Run("every dropped file is indexed and archived intact", func(t *testing.T) {
-		for i, n := range dropped {
-			rec, err := h.sdc.Catalog.Get(h.ctx, n)
-			if err != nil {
-				t.Errorf("%s: %v", n, err)
-				continue
-			}
-			b, _ := os.ReadFile(filepath.Join(dir, files[i]))
-			sum := sha256.Sum256(b)
-			if rec.SHA256 != hex.EncodeToString(sum[:]) || rec.Size != int64(len(b)) {
-				t.Errorf("%s: cataloged %d bytes sha256 %s, dropped %d bytes", n, rec.Size, rec.SHA256, len(b))
-			}
-		}
-		page, err := h.sdc.Dropbox.List(h.ctx, "", "", 1000)
+// target is the hosted SDC as the scenario's steps drive it: the functions
+// hosted on the queues (host), the API behind the hosted HTTP API.
+func (h *hosted) target(host *Host) *target {
+	settle := func(t *testing.T, _ []string) {
+		t.Helper()
+		tot, err := host.RunUntilIdle(h.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range page.Objects {
-			t.Errorf("left in the dropbox: %s", o.Key)
+		if len(tot.Errs) > 0 || tot.Failed > 0 {
+			t.Fatalf("hosted functions failed %d messages: %v", tot.Failed, tot.Errs)
 		}
-	})
-
-	t.Run("L1A, L1B and L2 are produced and archived", func(t *testing.T) {
-		for _, c := range []struct{ instrument, rate, level string }{
-			{"fgm", "srvy", "l1a"}, {"fgm", "srvy", "l1b"}, {"fgm", "srvy", "l2"},
-			{"fgm", "brst", "l1a"}, {"fgm", "brst", "l2"}, {"fpi", "fast", "l1a"}, {"fpi", "fast", "l2"},
-		} {
-			rs, err := h.sdc.Catalog.Query(h.ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{c.instrument},
-				Rate: []string{c.rate}, Level: []string{c.level}})
-			if err != nil {
-				t.Fatal(err)
+		t.Logf("hosted: %d messages received, %d deleted", tot.Received, tot.Deleted)
+	}
+	queues := map[string]string{}
+	for _, q := range []Queue{h.res.Ingest, h.res.IngestDLQ, h.res.Events, h.res.EventsDLQ} {
+		queues[q.Name] = q.URL
+	}
+	return &target{ctx: h.ctx, catalog: h.sdc.Catalog, jobs: h.sdc.Pipeline.Jobs, dropbox: h.sdc.Dropbox, archive: h.sdc.Archive,
+		sqs: h.sqs, queues: queues, api: h.api.URL, users: map[string]account{"ops": {"ops", password("ops")}, "sitl": {"sitl", password("sitl")}},
+		settle: settle, patience: time.Minute,
+		indexOnly: func(t *testing.T) {
+			// The ingest queue only: the FileIndexed events wait in the
+			// processing queue.
+			if tot, err := (&Host{Pollers: host.Pollers[:1]}).RunUntilIdle(h.ctx); err != nil || tot.Failed > 0 {
+				t.Fatalf("index: %+v %v", tot, err)
 			}
-			if len(rs) == 0 {
-				t.Errorf("no mms1 %s %s %s file", c.instrument, c.rate, c.level)
-			}
-		}
-		counts, err := h.sdc.Pipeline.Jobs.Counts(h.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if counts[pipeline.StatusFailed] > 0 || counts[pipeline.StatusPending] > 0 || counts[pipeline.StatusRunning] > 0 ||
-			counts[pipeline.StatusNotRun] > 0 {
-			t.Errorf("jobs not all done: %v", counts)
-			logNotRun(t, h)
-		}
-		t.Logf("jobs: %v", counts)
-	})
-
-	t.Run("catalog and archive agree; queues are drained", func(t *testing.T) {
-		recs := h.records(t)
-		if len(recs) <= len(dropped) {
-			t.Fatalf("%d records for %d dropped files: no products", len(recs), len(dropped))
-		}
-		h.checkConsistent(t, recs)
-		for _, q := range []Queue{h.res.Ingest, h.res.IngestDLQ, h.res.Events, h.res.EventsDLQ} {
-			if n := h.queueDepth(t, q); n != 0 {
-				t.Errorf("queue %s holds %d messages", q.Name, n)
-			}
-		}
-	})
-
-	t.Run("files are downloadable through the api function", func(t *testing.T) {
-		// Downloads answer with a redirect to a presigned archive URL,
-		// which the client follows, as on AWS.
-		l0 := "mms1_fgm_srvy_l0_20151016_v1.0.0.dat"
-		want, _ := os.ReadFile(filepath.Join(dir, l0))
-		if status, got := h.call(t, http.MethodGet, "/api/v1/files/"+l0+"/download", "", "", "ops"); status != 200 || !bytes.Equal(got, want) {
-			t.Errorf("team download of %s: status %d, %d bytes (want %d)", l0, status, len(got), len(want))
-		}
-		l2s, err := h.sdc.Catalog.Query(h.ctx, catalog.Filter{SC: []string{"mms1"}, Instrument: []string{"fgm"},
-			Rate: []string{"srvy"}, Level: []string{"l2"}})
-		if err != nil || len(l2s) == 0 {
-			t.Fatalf("no L2 file: %v", err)
-		}
-		l2 := l2s[0]
-		if status, _ := h.call(t, http.MethodGet, "/api/v1/files/"+l2.Name+"/download", "", "", ""); status != http.StatusNotFound {
-			t.Errorf("public download of unreleased %s: status %d, want 404", l2.Name, status)
-		}
-		body := `{"action":"release","instrument_id":["fgm"],"data_level":["l2"],"sc_id":["mms1"],"start_date":"2015-10-16","end_date":"2015-10-16","release":"scenario-1"}`
-		if status, msg := h.call(t, http.MethodPost, "/api/v1/releases", "application/json", body, "ops"); status/100 != 2 {
-			t.Fatalf("release: %d: %s", status, msg)
-		}
-		if status, _ := h.call(t, http.MethodPost, "/api/v1/releases", "application/json", body, "sitl"); status != http.StatusForbidden {
-			t.Errorf("a SITL releasing: status %d, want 403", status)
-		}
-		status, got := h.call(t, http.MethodGet, "/api/v1/files/"+l2.Name+"/download", "", "", "")
-		sum := sha256.Sum256(got)
-		if status != 200 || hex.EncodeToString(sum[:]) != l2.SHA256 {
-			t.Errorf("public download of released %s: status %d, sha256 %x, cataloged %s", l2.Name, status, sum, l2.SHA256)
-		}
-		status, got = h.call(t, http.MethodGet, "/mms/sdc/public/files/api/v1/file_info/science?sc_id=mms1&instrument_id=fgm&data_rate_mode=srvy&data_level=l2&start_date=2015-10-16&end_date=2015-10-16", "", "", "")
-		if status != 200 || !strings.Contains(string(got), `"file_name":"`+l2.Name+`"`) {
-			t.Errorf("MMS file_info of the released day: %d %.300s", status, got)
-		}
-	})
-
-	t.Run("the SITL cycle runs on Step Functions' API and applies the SITL's selection", func(t *testing.T) {
-		h.checkSITLCycle(t)
-	})
-
-	t.Run("a reprocessing campaign re-runs the day after a new calibration", func(t *testing.T) {
-		h.checkCampaign(t, host)
-	})
+		}}
 }
 
-// logNotRun logs the NOTRUN jobs and what they miss.
-func logNotRun(t *testing.T, h *hosted) {
-	js, _ := h.sdc.Pipeline.Jobs.List(h.ctx, pipeline.StatusNotRun, 0)
-	for _, j := range js {
-		t.Logf("%s %s %s missing %v", j.Node, j.SC, j.TimeTag(), j.Missing)
-	}
+// TestHostedScenario is the ops scenario (runScenario) in hosted mode: a
+// simulated day dropped into the emulator's dropbox bucket, S3
+// notifications on SQS feeding the indexer function, FileIndexed events on
+// EventBridge feeding the processor function, the state machines on the
+// interpreter behind a Step Functions endpoint, the api function behind a
+// hosted HTTP API. Then what only hosted mode can do: read the SITL's SNS
+// inbox, and invoke the scheduled contact task.
+func TestHostedScenario(t *testing.T) {
+	h := newHosted(t, Options{MaxReceiveCount: 3, VisibilityTimeout: 600})
+	tg := h.target(h.host(Function(h.indexer), 10))
+	runScenario(t, tg)
+
+	t.Run("the SITL on duty was told through SNS", func(t *testing.T) {
+		win, err := sitlcycle.DayWindow(simDay, h.sdc.Profile.Burst.BufferSeconds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := sitlcycle.CycleID(win)
+		msgs, err := h.sqs.ReceiveMessage(h.ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.res.SITLInbox.URL), MaxNumberOfMessages: 10})
+		if err != nil || len(msgs.Messages) != 1 {
+			t.Fatalf("SITL inbox: %v, %d messages, want the window's notice", err, len(msgs.Messages))
+		}
+		var notice struct {
+			CycleID  string `json:"cycle_id"`
+			Segments int    `json:"segments"`
+		}
+		if err := json.Unmarshal([]byte(aws.ToString(msgs.Messages[0].Body)), &notice); err != nil || notice.CycleID != id || notice.Segments == 0 {
+			t.Errorf("notice %.300s: want cycle %s and its ABS segments (%v)", aws.ToString(msgs.Messages[0].Body), id, err)
+		}
+	})
+
+	t.Run("the scheduled contact task holds a ground contact", func(t *testing.T) {
+		// The sweeper function, as its EventBridge rule invokes it; the
+		// events dataset of the api function lists the contact.
+		out, err := h.sweeper(h.ctx, json.RawMessage(`{"task":"contact"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(out)
+		var ct struct {
+			Ran    bool           `json:"ran"`
+			Missed bool           `json:"missed"`
+			Sent   map[string]int `json:"sent"`
+			Start  time.Time      `json:"start"`
+		}
+		if json.Unmarshal(b, &ct) != nil || !ct.Ran || (!ct.Missed && ct.Sent["mms1"] < 30) {
+			t.Errorf("contact: %s (want it held with the SITL's 30 buffers of mms1 downlinked, or missed)", b)
+		}
+		status, body := tg.call(t, http.MethodGet, "/mms/sdc/sitl/latis/dap/mms_events_view.csv?event_type=dsn_contact", "", "", "sitl")
+		if status != http.StatusOK || !strings.Contains(string(body), "dsn_contact-mms-"+ct.Start.UTC().Format("20060102T150405")) {
+			t.Errorf("events dataset: %d %.400s", status, body)
+		}
+	})
 }
