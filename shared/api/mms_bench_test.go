@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/catalog/catalogtest"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/mission"
 	"github.com/magpie-sdc/magpie/shared/store"
@@ -45,31 +45,8 @@ func benchCatalog(b *testing.B) (*catalog.Catalog, *local.TableStore) {
 	if os.Getenv("MAGPIE_APILOAD_DATA") != "" {
 		return cat, db
 	}
-	levels := []string{"l1a", "l1b", "ql", "l2", "sitl"}
-	instruments := []string{"fgm", "scm", "edp", "edi", "dsp", "fpi", "hpca", "feeps", "epd-eis", "aspoc"}
-	day0 := time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)
-	ingested := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := 0
-	for sc := 1; sc <= 4; sc++ {
-		var recs []catalog.Record
-		for _, in := range instruments {
-			for _, lv := range levels {
-				for d := range fileInfoBenchDays {
-					start := day0.AddDate(0, 0, d)
-					r := catalog.Record{Kind: catalog.KindScience, SC: fmt.Sprintf("mms%d", sc), Instrument: in, Rate: "srvy", Level: lv,
-						Ext: "cdf", Start: start, TimeDigits: 8, Version: "4.18.0", Size: 1 << 20, SHA256: "0",
-						Ingested: ingested.Add(time.Duration(n) * time.Millisecond), Status: catalog.StatusArchived,
-						StorageClass: store.ClassStandard, Released: lv == "l2", ReleaseID: "R1"}
-					r.Name = fmt.Sprintf("%s_%s_srvy_%s_%s_v4.18.0.cdf", r.SC, in, lv, start.Format("20060102"))
-					r.ArchiveKey = r.Name
-					recs = append(recs, r)
-					n++
-				}
-			}
-		}
-		if err := cat.BulkLoad(ctx, recs); err != nil {
-			b.Fatal(err)
-		}
+	if _, err := catalogtest.LoadMission(ctx, cat, time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), fileInfoBenchDays); err != nil {
+		b.Fatal(err)
 	}
 	return cat, db
 }

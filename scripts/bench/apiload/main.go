@@ -22,6 +22,7 @@ import (
 
 	"github.com/magpie-sdc/magpie/shared/api"
 	"github.com/magpie-sdc/magpie/shared/catalog"
+	"github.com/magpie-sdc/magpie/shared/catalog/catalogtest"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/mission"
@@ -91,31 +92,9 @@ func run(dir string, days int, big int64, addr string) error {
 
 // build writes the records in batches and archives the big file.
 func build(ctx context.Context, cat *catalog.Catalog, archive store.ObjectStore, days int, big int64) (int, error) {
-	levels := []string{"l1a", "l1b", "ql", "l2", "sitl"}
-	instruments := []string{"fgm", "scm", "edp", "edi", "dsp", "fpi", "hpca", "feeps", "epd-eis", "aspoc"}
-	day0 := time.Date(2015, 3, 13, 0, 0, 0, 0, time.UTC)
-	ingested := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	n := 0
-	for sc := 1; sc <= 4; sc++ {
-		recs := make([]catalog.Record, 0, len(instruments)*len(levels)*days)
-		for _, in := range instruments {
-			for _, lv := range levels {
-				for d := range days {
-					start := day0.AddDate(0, 0, d)
-					r := catalog.Record{Kind: catalog.KindScience, SC: fmt.Sprintf("mms%d", sc), Instrument: in, Rate: "srvy", Level: lv,
-						Ext: "cdf", Start: start, TimeDigits: 8, Version: "4.18.0", Size: 1 << 20, SHA256: "0",
-						Ingested: ingested.Add(time.Duration(n) * time.Millisecond), Status: catalog.StatusArchived,
-						StorageClass: store.ClassStandard, Released: lv == "l2", ReleaseID: "R1"}
-					r.Name = fmt.Sprintf("%s_%s_srvy_%s_%s_v4.18.0.cdf", r.SC, in, lv, start.Format("20060102"))
-					r.ArchiveKey = r.Name
-					recs = append(recs, r)
-					n++
-				}
-			}
-		}
-		if err := cat.BulkLoad(ctx, recs); err != nil {
-			return n, err
-		}
+	n, err := catalogtest.LoadMission(ctx, cat, time.Date(2015, 3, 13, 0, 0, 0, 0, time.UTC), days)
+	if err != nil {
+		return n, err
 	}
 	// The big file: a repeating pattern, hashed on the way in.
 	h := sha256.New()
@@ -125,7 +104,7 @@ func build(ctx context.Context, cat *catalog.Catalog, archive store.ObjectStore,
 	}
 	r := catalog.Record{Name: BigName, Kind: catalog.KindScience, SC: "mms1", Instrument: "fgm", Rate: "brst", Level: "l2", Ext: "cdf",
 		Start: time.Date(2020, 6, 1, 0, 0, 0, 0, time.UTC), TimeDigits: 14, Version: "1.0.0", Size: big, SHA256: hex.EncodeToString(h.Sum(nil)),
-		Ingested: ingested, ArchiveKey: BigName, Status: catalog.StatusArchived, StorageClass: store.ClassStandard, Released: true, ReleaseID: "R1"}
+		Ingested: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), ArchiveKey: BigName, Status: catalog.StatusArchived, StorageClass: store.ClassStandard, Released: true, ReleaseID: "R1"}
 	if _, err := cat.Add(ctx, r); err != nil {
 		return n, err
 	}
