@@ -320,9 +320,10 @@ func stepSITLCycle(t *testing.T, tg *target) {
 		t.Fatalf("submit: %d %s", status, b)
 	}
 	var c apiCycle
-	tg.waitFor(t, "the selection to be applied", func() (bool, string) {
+	// Applied, then the playlist written: the cycle's last steps.
+	tg.waitFor(t, "the selection to be applied and its playlist written", func() (bool, string) {
 		c, _ = tg.cycle(t, id)
-		return c.Source != "", fmt.Sprintf("%+v", c)
+		return c.Source != "" && c.Playlist != "", fmt.Sprintf("%+v", c)
 	})
 	if c.Source != "SITL" || len(c.Segments) != 1 || c.Playlist == "" {
 		t.Fatalf("applied %+v; want the SITL's one segment with a playlist", c)
