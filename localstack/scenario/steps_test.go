@@ -411,6 +411,11 @@ func stepCampaign(t *testing.T, tg *target) {
 		if !versions[r.Version] {
 			t.Errorf("version %s of %s is gone", r.Version, r.Name)
 		}
+		// Superseded: tagged for the archive's lifecycle rule.
+		info, err := tg.archive.Head(tg.ctx, r.ArchiveKey)
+		if err != nil || info.Tags["superseded"] != "true" || info.Tags["level"] != "l1b" {
+			t.Errorf("archive tags of superseded %s: %v %v", r.Name, info.Tags, err)
+		}
 	}
 	recal := false
 	for v := range versions {
