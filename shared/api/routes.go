@@ -87,6 +87,7 @@ func (s *Server) routeTable() []route {
 		{Method: "GET", Path: "/mms/sdc/sitl/latis/dap/mms_events_view.csv", Perm: auth.PermTeam, Summary: "LaTiS events: regions of interest, SITL windows, orbits (filters and projection in the query)", h: s.latisEvents},
 		{Method: "GET", Path: "/mms/sdc/public/service/latis/mms_events_view.csv", Perm: auth.PermPublic, Summary: "LaTiS events, public (released ephemeris only)", h: s.latisEvents},
 		{Method: "GET", Path: "/team/burst", Perm: auth.PermTeam, Summary: "burst page: current SITL cycle, ABS, segments, memory metrics and reports", h: s.burstPage},
+		{Method: "POST", Path: "/team/burst/submissions", Perm: auth.PermSubmit, Summary: "the burst page's form: check or submit a selections CSV (multipart) to a SITL cycle", h: s.burstFormSubmit},
 		{Method: "GET", Path: "/team/burst/metrics.png", Perm: auth.PermTeam, Summary: "burst memory metrics of the last 30 days as a PNG", Params: []string{"days"}, h: s.burstMetricsPNG},
 		{Method: "GET", Path: "/api/v1/burst/metrics", Perm: auth.PermTeam, Summary: "burst memory metrics of the last 30 days as JSON", Params: []string{"days"}, h: s.burstMetricsJSON},
 		{Method: "GET", Path: "/api/v1/burst/segments", Perm: auth.PermTeam, Summary: "burst segments of the BDM, newest first, with their life cycle and buffers per observatory", Params: []string{"status", "limit"}, h: s.burstSegments},
