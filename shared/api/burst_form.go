@@ -32,14 +32,18 @@ func submitForm(c *sitlcycle.Cycle) g.Node {
 
 // sameOrigin reports whether a browser form post comes from this site:
 // HTTP Basic credentials go with any request the browser makes, so a post
-// from another site's page must not count as the SITL's.
+// from another site's page must not count as the SITL's. The browser's
+// Sec-Fetch-Site says so directly and survives CloudFront, which gives the
+// function the API's host rather than the one the browser saw; without it
+// (older browsers) the Origin must name this host; a request with neither
+// is no browser's form post (curl, a client library).
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		origin = r.Header.Get("Referer")
-	}
-	if origin == "" {
-		return r.Header.Get("Sec-Fetch-Site") == "" || r.Header.Get("Sec-Fetch-Site") == "same-origin"
+		return true
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
