@@ -29,8 +29,8 @@ import (
 // super-sitl, operator); other groups are ignored. The name is the
 // username (access token) or cognito:username (ID token).
 //
-// HTTP Basic on AWS (the MMS clients cannot do OAuth) would be checked by
-// Cognito's InitiateAuth behind PasswordChecker; it is not built yet.
+// HTTP Basic on AWS (the MMS clients cannot do OAuth) is checked against
+// the same pool by CognitoPasswords (InitiateAuth), behind the users table.
 type CognitoVerifier struct {
 	Region     string // e.g. us-east-1
 	UserPoolID string // e.g. us-east-1_AbCdEf123

@@ -167,7 +167,7 @@ func (c config) proxy(ctx context.Context) (*httpadapter.HandlerAdapterV2, error
 		Quarantined: func(ctx context.Context, limit int) ([]ingest.QuarantineReason, error) {
 			return Quarantined(ctx, dropbox, limit, c.log)
 		},
-		Passwords: users, Tokens: c.verifier(tokens), Issuer: tokens, Release: rel, Jobs: pipeline.NewJobs(tables),
+		Passwords: c.passwords(users), Tokens: c.verifier(tokens), Issuer: tokens, Release: rel, Jobs: pipeline.NewJobs(tables),
 		Presign: Presigner(s3.NewPresignClient(s3c), c.archive, c.ttl), Workflows: wf})
 	return httpadapter.NewV2(h), nil
 }
@@ -176,6 +176,16 @@ func (c config) proxy(ctx context.Context) (*httpadapter.HandlerAdapterV2, error
 // pool's. Cognito goes first: it refuses Magpie's HS256 tokens from the
 // header alone, while Magpie's verifier would read its secret from DynamoDB
 // before refusing a Cognito token.
+// passwords checks HTTP Basic credentials against the users table, then,
+// with a user pool, against Cognito (InitiateAuth): the MMS clients log in
+// with the account the team uses in the browser.
+func (c config) passwords(users *auth.Users) auth.PasswordChecker {
+	if c.cognito == nil {
+		return users
+	}
+	return auth.PasswordCheckers{users, &auth.CognitoPasswords{Verifier: c.cognito}}
+}
+
 func (c config) verifier(own auth.TokenVerifier) auth.TokenVerifier {
 	if c.cognito == nil {
 		return own

@@ -160,3 +160,23 @@ func TestTokenVerifierChain(t *testing.T) {
 		t.Fatalf("own token through the chain: %+v %v", p, err)
 	}
 }
+
+// With a user pool, HTTP Basic is checked against the users table and then
+// the pool; without, against the table alone.
+func TestPasswordsCheckThePoolToo(t *testing.T) {
+	users := auth.NewUsers(nil, clock.Real{})
+	if got := (config{}).passwords(users); got != auth.PasswordChecker(users) {
+		t.Errorf("without a pool: %T", got)
+	}
+	v, err := auth.NewCognitoVerifier("us-east-1", "us-east-1_Pool1", "client-1", clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, ok := (config{cognito: v}).passwords(users).(auth.PasswordCheckers)
+	if !ok || len(chain) != 2 || chain[0] != auth.PasswordChecker(users) {
+		t.Fatalf("with a pool: %#v", chain)
+	}
+	if cp, ok := chain[1].(*auth.CognitoPasswords); !ok || cp.Verifier != v {
+		t.Errorf("second checker %#v, want the pool's", chain[1])
+	}
+}
