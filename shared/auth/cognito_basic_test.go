@@ -111,4 +111,6 @@ func TestCognitoPasswords(t *testing.T) {
 // failing is a PasswordChecker that always answers err.
 type failing struct{ err error }
 
-func (f failing) Authenticate(context.Context, string, string) (Principal, error) { return Principal{}, f.err }
+func (f failing) Authenticate(context.Context, string, string) (Principal, error) {
+	return Principal{}, f.err
+}
