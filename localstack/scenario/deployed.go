@@ -9,12 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
@@ -115,22 +113,6 @@ func NewDeployed(cfg aws.Config, out Outputs) *Deployed {
 		Clock: clock.Real{}, Every: 5 * time.Second}
 }
 
-// Drop puts the files (paths under dir) into the dropbox under their base names.
-func (d *Deployed) Drop(ctx context.Context, dir string, names ...string) error {
-	for _, n := range names {
-		f, err := os.Open(filepath.Join(dir, n))
-		if err != nil {
-			return err
-		}
-		_, err = d.Dropbox.Put(ctx, filepath.Base(n), f, store.PutOptions{})
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("drop %s: %w", n, err)
-		}
-	}
-	return nil
-}
-
 // Wait polls check every d.Every until it reports done, returns an error,
 // or timeout passes; what check says while not done is the progress line
 // and, at the timeout, the error.
@@ -188,20 +170,4 @@ func (d *Deployed) JobsSettled(ctx context.Context) (bool, string, error) {
 		return false, "", err
 	}
 	return c[pipeline.StatusPending] == 0 && c[pipeline.StatusRunning] == 0 && len(c) > 0, fmt.Sprint(c), nil
-}
-
-// QueueDepth counts a queue's visible and in-flight messages.
-func (d *Deployed) QueueDepth(ctx context.Context, url string) (int, error) {
-	out, err := d.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		return 0, fmt.Errorf("queue %s: %w", url, err)
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		i, _ := strconv.Atoi(v)
-		n += i
-	}
-	return n, nil
 }
