@@ -133,6 +133,9 @@ func (s *Server) sitlCycles(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err)
 		return
 	}
+	for _, c := range cs {
+		forClients(c)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"cycles": nonNil(cs)})
 }
 
@@ -164,8 +167,16 @@ func (s *Server) sitlCurrent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c := s.cycle(w, r, svc); c != nil {
-		writeJSON(w, http.StatusOK, c)
+		writeJSON(w, http.StatusOK, forClients(c))
 	}
+}
+
+// forClients blanks what the cycle keeps for the state machine only: the
+// task token of the wait (the API answers it on the caller's behalf; no
+// client needs it, and it would let anyone holding it steer the execution).
+func forClients(c *sitlcycle.Cycle) *sitlcycle.Cycle {
+	c.Token = ""
+	return c
 }
 
 // selectionRow is one row of a JSON submission, as the CSV columns.

@@ -242,6 +242,12 @@ func TestSITLCycleThroughHTTP(t *testing.T) {
 	if a = f.do(t, call{path: "/api/v1/sitl/cycles", user: "scientist"}); a.status != 200 || !strings.Contains(a.body, cur.ID) {
 		t.Errorf("cycles: %d %s", a.status, a.body)
 	}
+	// The wait's task token stays with the SDC: the cycle waits (its
+	// stage says so) but no client sees the token.
+	if c, err := f.wf.SITL.Current(context.Background()); err != nil || c.Token == "" || cur.Stage == "" || cur.Token != "" ||
+		strings.Contains(a.body, c.Token) {
+		t.Errorf("task token exposed or cycle not waiting: stage %q, token in the answer %v", cur.Stage, cur.Token != "")
+	}
 	at := func(sec int64) string {
 		u, err := timeutil.TAIToUTC(start + sec)
 		if err != nil {
