@@ -235,36 +235,15 @@ func testIndexer(t *testing.T, bin string) {
 	})
 
 	t.Run("emulators", func(t *testing.T) {
-		moto := awstest.Endpoint(t, awstest.MotoEnv)
-		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
-		ctx := context.Background()
-		cfg := awstest.Config(t, moto)
-		s3c := awsstore.NewS3Client(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-		dropbox, archive, bus := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-bus-")
-		prefix := awstest.Name("magpie-rt-") + "-"
-		for _, b := range []string{dropbox, archive} {
-			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
-			t.Fatal(err)
-		}
-		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
-		cat := catalog.New(tables)
-		if err := cat.EnsureTable(ctx); err != nil {
-			t.Fatal(err)
-		}
-		drop := awsstore.NewObjectStore(s3c, dropbox)
+		e := newEmulatorSDC(t)
+		ctx, cat, drop := context.Background(), e.cat, e.drop
 		if _, err := drop.Put(ctx, sampleKey, bytes.NewReader(l0), store.PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 
-		p := start(t, bin, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive, "EVENT_BUS": bus,
-			"TABLE_PREFIX": prefix, "AWS_REGION": awstest.Region, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-			"AWS_ENDPOINT_URL": moto, "AWS_ENDPOINT_URL_DYNAMODB": ddb})
+		p := start(t, bin, e.env(nil))
 		for i, ev := range []string{"s3-put.json", "sqs-s3.json"} { // the second delivery finds it done
-			r := p.invoke(t, sampleEvent(t, ev, "magpie-dropbox", dropbox))
+			r := p.invoke(t, sampleEvent(t, ev, "magpie-dropbox", e.dropbox))
 			if r.Error != nil {
 				t.Fatalf("%s: %+v", ev, r.Error)
 			}
@@ -288,7 +267,7 @@ func testIndexer(t *testing.T, bin string) {
 			t.Fatalf("not cataloged: %v", err)
 		}
 		var archived []string
-		store.ListAll(ctx, awsstore.NewObjectStore(s3c, archive), "", func(o store.ObjectInfo) error {
+		store.ListAll(ctx, awsstore.NewObjectStore(e.s3, e.archive), "", func(o store.ObjectInfo) error {
 			archived = append(archived, o.Key)
 			return nil
 		})
@@ -479,40 +458,20 @@ func testSweeper(t *testing.T, bin string) {
 	})
 
 	t.Run("emulators", func(t *testing.T) {
-		moto := awstest.Endpoint(t, awstest.MotoEnv)
-		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
-		ctx := context.Background()
-		cfg := awstest.Config(t, moto)
-		s3c := awsstore.NewS3Client(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-		dropbox, archive, bus := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-"), awstest.Name("magpie-bus-")
-		prefix := awstest.Name("magpie-rt-") + "-"
-		for _, b := range []string{dropbox, archive} {
-			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := eb.NewFromConfig(cfg).CreateEventBus(ctx, &eb.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
-			t.Fatal(err)
-		}
-		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
-		cat := catalog.New(tables)
-		if err := cat.EnsureTable(ctx); err != nil {
-			t.Fatal(err)
-		}
+		e := newEmulatorSDC(t)
+		ctx, ddb, prefix, cat, drop := context.Background(), e.ddb, e.prefix, e.cat, e.drop
 		// The stack's releases table: the nightly sweep auto-releases.
-		if err := tables.EnsureTable(ctx, release.Spec); err != nil {
+		if err := e.tables.EnsureTable(ctx, release.Spec); err != nil {
 			t.Fatal(err)
 		}
 		// A file whose event was missed, and a reject the sweep leaves alone.
-		drop := awsstore.NewObjectStore(s3c, dropbox)
 		const reject = "quarantine/garbage.dat"
 		for k, body := range map[string][]byte{sampleKey: l0, reject: []byte("not a file")} {
 			if _, err := drop.Put(ctx, k, bytes.NewReader(body), store.PutOptions{}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive,
-			"EVENT_BUS": bus}))
+		p := start(t, bin, e.env(nil))
 
 		r := p.invoke(t, sampleEvent(t, "eventbridge-schedule.json"))
 		var sweep struct {

@@ -7,11 +7,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/magpie-sdc/magpie/shared/awstest"
-	"github.com/magpie-sdc/magpie/shared/catalog"
 	"github.com/magpie-sdc/magpie/shared/clock"
 	"github.com/magpie-sdc/magpie/shared/events"
 	"github.com/magpie-sdc/magpie/shared/ingest"
@@ -35,42 +31,26 @@ func testProcessor(t *testing.T, bin string) {
 	}
 
 	t.Run("emulators", func(t *testing.T) {
-		moto := awstest.Endpoint(t, awstest.MotoEnv)
-		ddb := awstest.Endpoint(t, awstest.DynamoDBEnv)
-		ctx := context.Background()
-		s3c := awsstore.NewS3Client(awstest.Config(t, moto), func(o *s3.Options) { o.UsePathStyle = true })
-		dropbox, archive := awstest.Name("magpie-drop-"), awstest.Name("magpie-arch-")
-		prefix := awstest.Name("magpie-pr-") + "-"
-		for _, b := range []string{dropbox, archive} {
-			if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		tables := awsstore.NewTableStore(awsstore.NewDynamoDBClient(awstest.Config(t, ddb)), prefix)
-		cat := catalog.New(tables)
-		if err := cat.EnsureTable(ctx); err != nil {
-			t.Fatal(err)
-		}
+		e := newEmulatorSDC(t)
+		ctx, tables, cat, drop := context.Background(), e.tables, e.cat, e.drop
 		// Index the L0 file as the indexer function would; its event is
 		// what the processing queue receives.
 		prof, err := mission.Default()
 		if err != nil {
 			t.Fatal(err)
 		}
-		drop := awsstore.NewObjectStore(s3c, dropbox)
 		if _, err := drop.Put(ctx, sampleKey, bytes.NewReader(l0), store.PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		bus := &recorder{}
-		ix := &ingest.Indexer{Profile: prof, Dropbox: drop, Archive: awsstore.NewObjectStore(s3c, archive), Catalog: cat,
+		ix := &ingest.Indexer{Profile: prof, Dropbox: drop, Archive: awsstore.NewObjectStore(e.s3, e.archive), Catalog: cat,
 			Events: bus, Clock: clock.Real{}, Log: slog.New(slog.DiscardHandler)}
 		if _, err := ix.Index(ctx, sampleKey); err != nil || len(bus.events) != 1 {
 			t.Fatalf("index: %v, %d events", err, len(bus.events))
 		}
 		detail := string(bus.events[0].Detail)
 
-		p := start(t, bin, emulatorEnv(moto, ddb, prefix, map[string]string{"DROPBOX_BUCKET": dropbox, "ARCHIVE_BUCKET": archive,
-			"EVENT_BUS": awstest.Name("magpie-bus-")}))
+		p := start(t, bin, e.env(nil))
 		raw := sampleEvent(t, "sqs-eventbridge-file-indexed.json")
 		var batch struct {
 			Records []map[string]any `json:"Records"`
